@@ -1,0 +1,40 @@
+"""`doorstep serve`: the production server (gunicorn) serving the site and its static files."""
+
+import os
+import shutil
+import sys
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
+
+
+class Command(BaseCommand):
+    help = "Serve doorstep with gunicorn (static files through WhiteNoise)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--workers", type=int, default=int(os.environ.get("DOORSTEP_WORKERS", "2")))
+
+    def handle(self, *args, host, port, workers, **options):
+        call_command("collectstatic", interactive=False, verbosity=0)
+        gunicorn = shutil.which("gunicorn", path=os.path.dirname(sys.executable)) or shutil.which("gunicorn")
+        if gunicorn is None:
+            raise SystemExit(_("gunicorn is not installed"))
+        self.stdout.write(_("Serving doorstep at http://%(host)s:%(port)s/") % {"host": host, "port": port})
+        argv = [
+            gunicorn,
+            "doorstep.wsgi:application",
+            "--bind",
+            f"{host}:{port}",
+            "--workers",
+            str(workers),
+            "--access-logfile",
+            "-",
+            "--timeout",
+            "120",
+        ]
+        os.environ.setdefault("DOORSTEP_DATA_DIR", str(settings.DATA_DIR))
+        os.execv(gunicorn, argv)

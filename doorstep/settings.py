@@ -1,0 +1,185 @@
+"""Settings, all from environment variables with safe development defaults.
+
+DOORSTEP_DEBUG          "1" (default) for development, "0" for production
+DOORSTEP_SECRET_KEY     required when DOORSTEP_DEBUG=0
+DOORSTEP_PII_KEY        key for personal data (base64, 32 bytes); required when DOORSTEP_DEBUG=0
+DOORSTEP_DATABASE_URL   default: SQLite file in DOORSTEP_DATA_DIR; postgres://user@host:port/name
+DOORSTEP_DATA_DIR       default: ./data
+DOORSTEP_ALLOWED_HOSTS  comma separated; default localhost names in debug
+DOORSTEP_TILE_URL       map tile URL template; empty means no tiles (pages still work)
+"""
+
+import importlib.util
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent
+env = os.environ.get
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = env(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+DEBUG = env_bool("DOORSTEP_DEBUG", True)
+DATA_DIR = Path(env("DOORSTEP_DATA_DIR") or Path.cwd() / "data").resolve()
+
+SECRET_KEY = env("DOORSTEP_SECRET_KEY") or ""
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("DOORSTEP_SECRET_KEY must be set when DOORSTEP_DEBUG=0")
+    SECRET_KEY = "doorstep-development-only-secret-key-not-for-production-use-0123456789"
+
+PII_KEY = env("DOORSTEP_PII_KEY") or ""
+if not PII_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("DOORSTEP_PII_KEY must be set when DOORSTEP_DEBUG=0")
+    # Development key: personal data encrypted with it is not protected.
+    PII_KEY = "ZG9vcnN0ZXAtZGV2ZWxvcG1lbnQta2V5LTAxMjM0NTY="
+
+ALLOWED_HOSTS = [h.strip() for h in (env("DOORSTEP_ALLOWED_HOSTS") or "").split(",") if h.strip()]
+if DEBUG and not ALLOWED_HOSTS:
+    ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]", "testserver"]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "doorstep.core",
+    "doorstep.territory",
+    "doorstep.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "doorstep.urls"
+WSGI_APPLICATION = "doorstep.wsgi.application"
+AUTH_USER_MODEL = "core.User"
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:home"
+LOGOUT_REDIRECT_URL = "web:login"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "doorstep.web.context.site",
+            ],
+        },
+    },
+]
+
+
+def database_config() -> dict:
+    url = env("DOORSTEP_DATABASE_URL")
+    if not url:
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        url = f"sqlite:///{DATA_DIR / 'doorstep.sqlite3'}"
+    config = dj_database_url.parse(url, conn_max_age=0 if DEBUG else 60)
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        config["OPTIONS"] = {
+            # WAL lets readers work while one writer writes; IMMEDIATE takes the write lock at
+            # BEGIN so two writers queue instead of failing half way.
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        }
+        config["TEST"] = {"NAME": env("DOORSTEP_TEST_SQLITE_NAME") or None}
+    return config
+
+
+DATABASES = {"default": database_config()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = "Asia/Shanghai"
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+MEDIA_URL = "/media/"
+MEDIA_ROOT = DATA_DIR / "media"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+
+
+def _package_static(package: str) -> list[tuple[str, str]]:
+    """Static files shipped inside an installed package (Leaflet comes with django-leaflet),
+    served without installing the package as an app (its admin widgets need GDAL)."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        return []
+    return [(package, str(Path(next(iter(spec.submodule_search_locations))) / "static" / package))]
+
+
+STATICFILES_DIRS = _package_static("leaflet")
+DOORSTEP_TILE_URL = env("DOORSTEP_TILE_URL") or ""
+DOORSTEP_CITY_NAME = env("DOORSTEP_CITY_NAME") or "宜春市"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {
+        "doorstep": {"handlers": ["console"], "level": env("DOORSTEP_LOG_LEVEL") or "INFO"},
+    },
+}
+
+if not DEBUG:
+    SECURE_SSL_REDIRECT = env_bool("DOORSTEP_SSL_REDIRECT", True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = int(env("DOORSTEP_HSTS_SECONDS") or 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_CONTENT_TYPE_NOSNIFF = True
+    X_FRAME_OPTIONS = "DENY"
+    CSRF_TRUSTED_ORIGINS = [
+        o.strip() for o in (env("DOORSTEP_CSRF_TRUSTED_ORIGINS") or "").split(",") if o.strip()
+    ]
