@@ -57,5 +57,13 @@ def people_visible(user) -> QuerySet[Person]:
 
 def region_children_with_counts(user, parent: Region | None) -> QuerySet[Region]:
     """Children of a region (or the roots) visible to the user, with counts for drill-down."""
-    qs = regions_visible(user).filter(parent=parent)
+    scope = scope_for(user)
+    qs = regions_visible(user)
+    if parent is not None:
+        qs = qs.filter(parent=parent)
+    elif scope.everything:
+        qs = qs.filter(parent__isnull=True)
+    else:
+        # The tops of the user's scope: visible regions whose parent is not visible.
+        qs = qs.exclude(parent__in=sorted(scope.region_ids))
     return qs.annotate(child_count=Count("children", distinct=True)).order_by("code")
