@@ -1,8 +1,10 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
 app_name = "territory"
 urlpatterns = [
     path("", views.tree, name="tree"),
+    path("roster/", include("doorstep.territory.roster.urls")),
+    path("people/", include("doorstep.territory.people.urls")),
 ]
