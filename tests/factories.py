@@ -64,7 +64,9 @@ def dwelling(building: Building, room: str = "101", area: str = "100.00", **extr
 
 
 def grid(community: Region, code: str | None = None, **extra) -> Grid:
-    return Grid.objects.create(community=community, code=code or f"G{next(_seq):06d}", name=extra.pop("name", "一网格"), **extra)
+    return Grid.objects.create(
+        community=community, code=code or f"G{next(_seq):06d}", name=extra.pop("name", "一网格"), **extra
+    )
 
 
 def organization(name: str, kind: str, region: Region, **extra) -> Organization:
@@ -87,12 +89,36 @@ class SmallCity:
 def small_city() -> SmallCity:
     L = Region.Level
     city = region("宜春市", L.CITY, code="360900", code_is_official=True, center=(114.40, 27.81), half=0.2)
-    county_a = region("袁州区", L.COUNTY, city, "360902", code_is_official=True, center=(114.38, 27.80), half=0.05)
-    county_b = region("上高县", L.COUNTY, city, "360923", code_is_official=True, center=(114.50, 27.85), half=0.05)
-    sub_a = region("秀江街道", L.SUBDISTRICT, county_a, "360902002", code_is_official=True, center=(114.38, 27.80), half=0.02)
-    sub_b = region("锦阳街道", L.SUBDISTRICT, county_b, "360923002", code_is_official=True, center=(114.50, 27.85), half=0.02)
+    county_a = region(
+        "袁州区", L.COUNTY, city, "360902", code_is_official=True, center=(114.38, 27.80), half=0.05
+    )
+    county_b = region(
+        "上高县", L.COUNTY, city, "360923", code_is_official=True, center=(114.50, 27.85), half=0.05
+    )
+    sub_a = region(
+        "秀江街道",
+        L.SUBDISTRICT,
+        county_a,
+        "360902002",
+        code_is_official=True,
+        center=(114.38, 27.80),
+        half=0.02,
+    )
+    sub_b = region(
+        "锦阳街道",
+        L.SUBDISTRICT,
+        county_b,
+        "360923002",
+        code_is_official=True,
+        center=(114.50, 27.85),
+        half=0.02,
+    )
     com_a = region("宜阳社区", L.COMMUNITY, sub_a, center=(114.38, 27.80), half=0.01)
     com_b = region("锦阳社区", L.COMMUNITY, sub_b, center=(114.50, 27.85), half=0.01)
-    cmp_a = region("都市春天小区", L.COMPOUND, com_a, center=(114.38, 27.80), half=0.002, is_old_compound=True)
-    cmp_b = region("新城国际小区", L.COMPOUND, com_b, center=(114.50, 27.85), half=0.002, is_old_compound=True)
+    cmp_a = region(
+        "都市春天小区", L.COMPOUND, com_a, center=(114.38, 27.80), half=0.002, is_old_compound=True
+    )
+    cmp_b = region(
+        "新城国际小区", L.COMPOUND, com_b, center=(114.50, 27.85), half=0.002, is_old_compound=True
+    )
     return SmallCity(city, county_a, county_b, sub_a, sub_b, com_a, com_b, cmp_a, cmp_b)

@@ -53,7 +53,11 @@ def page(browser, live_server):
 def phone(browser, live_server):
     """A 375-px-wide phone screen."""
     context = browser.new_context(
-        locale="zh-CN", viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True, device_scale_factor=2
+        locale="zh-CN",
+        viewport={"width": 375, "height": 740},
+        is_mobile=True,
+        has_touch=True,
+        device_scale_factor=2,
     )
     pg = context.new_page()
     pg.set_default_timeout(15_000)

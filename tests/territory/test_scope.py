@@ -9,7 +9,11 @@ from tests import factories
 @pytest.mark.parametrize(
     ("role_at", "sees", "does_not_see"),
     [
-        ("community_a", {"community_a", "compound_a"}, {"community_b", "compound_b", "subdistrict_a", "city"}),
+        (
+            "community_a",
+            {"community_a", "compound_a"},
+            {"community_b", "compound_b", "subdistrict_a", "city"},
+        ),
         ("county_b", {"county_b", "subdistrict_b", "community_b", "compound_b"}, {"county_a", "compound_a"}),
         ("city", {"city", "county_a", "compound_a", "compound_b"}, set()),
     ],
