@@ -32,6 +32,9 @@ class Organization(TreeNode, TimeStampedModel):
         STATION = "station", _("delivery station")
         DEPARTMENT = "department", _("government department")
         DEVELOPER = "developer", _("real-estate developer")
+        # Sponsors of public-welfare property companies (街道、社区、国有企业领办).
+        RESIDENTS_COMMITTEE = "residents_committee", _("community residents' committee")
+        STATE_ENTERPRISE = "state_enterprise", _("state-owned enterprise")
         JOINT_BODY = "joint_body", _("five-party joint body")
         OTHER = "other", _("other organisation")
 
