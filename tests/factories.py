@@ -122,3 +122,128 @@ def small_city() -> SmallCity:
         "新城国际小区", L.COMPOUND, com_b, center=(114.50, 27.85), half=0.002, is_old_compound=True
     )
     return SmallCity(city, county_a, county_b, sub_a, sub_b, com_a, com_b, cmp_a, cmp_b)
+
+
+# --- Console page builders (organisations, grids with workers, property service) --------------
+
+
+def property_service(compound: Region, mode: str = "market", start="2020-01-01", **extra):
+    from datetime import date
+
+    from doorstep.territory.models import PropertyService
+
+    if isinstance(start, str):
+        start = date.fromisoformat(start)
+    end = extra.pop("end", None)
+    if isinstance(end, str):
+        end = date.fromisoformat(end)
+    return PropertyService.objects.create(compound=compound, mode=mode, start=start, end=end, **extra)
+
+
+def grid_member(grid: Grid, person: Person, position: str = "worker", **extra):
+    from doorstep.territory.models import GridMember
+
+    return GridMember.objects.create(grid=grid, person=person, position=position, **extra)
+
+
+def membership(organization: Organization, person: Person, position: str = "member", **extra):
+    from doorstep.territory.models import OrgMembership
+
+    return OrgMembership.objects.create(organization=organization, person=person, position=position, **extra)
+
+
+def department_contact(department: Organization, name: str = "李警官", public_phone: str = "0795-3210110", **extra):
+    from doorstep.territory.models import DepartmentContact
+
+    return DepartmentContact.objects.create(department=department, name=name, public_phone=public_phone, **extra)
+
+
+@dataclass
+class FurnishedCompound:
+    """A compound with everything its page shows (see furnished_compound)."""
+
+    compound: Region
+    buildings: list
+    grid: Grid
+    leader: Person
+    worker: Person
+    party_branch: Organization
+    committee: Organization
+    company: Organization
+    joint_body: Organization
+    resident: Person
+    contact: object
+
+
+def furnished_compound(compound: Region, community: Region | None = None) -> FurnishedCompound:
+    """Give a compound two buildings with dwellings, a grid with a leader and a worker, a party
+    branch and a building party group, an owners' committee with members, a property company
+    (self-managed first, then market), a full five-party joint body, a stationed police contact
+    and a resident with phone and ID number."""
+    from datetime import date
+
+    from doorstep.territory.models import JointBodySeat
+
+    community = community or compound.parent
+    lng, lat = compound.centroid_lng or 114.38, compound.centroid_lat or 27.80
+    b1 = building(compound, "1栋", floors=6, stairwell_units=2, lng=lng - 0.0005, lat=lat + 0.0005)
+    b2 = building(compound, "2栋", floors=18, stairwell_units=1, has_elevator=True, lng=lng + 0.0005, lat=lat - 0.0005)
+    for room in ("101", "102", "201"):
+        dwelling(b1, room)
+    dwelling(b2, "1801", "88.50")
+    g = grid(
+        community,
+        name=f"{compound.name}网格",
+        duties=["party", "governance", "fire"],
+        boundary=square(lng, lat, 0.003),
+        centroid_lng=lng,
+        centroid_lat=lat,
+    )
+    g.compounds.add(compound)
+    leader = person("王建国", phone="13907950001")
+    worker = person("欧阳小红", phone="13907950002")
+    grid_member(g, leader, "leader")
+    grid_member(g, worker, "worker")
+    branch = organization(f"{compound.name}党支部", Organization.Kind.PARTY_BRANCH, compound)
+    organization("1栋党小组", Organization.Kind.PARTY_GROUP, compound, parent=branch, building=b1)
+    committee = organization(
+        f"{compound.name}业主委员会",
+        Organization.Kind.OWNERS_COMMITTEE,
+        compound,
+        term_start=date(2023, 5, 1),
+        term_end=date(2028, 4, 30),
+    )
+    membership(committee, person("赵敏", phone="13907950003"), "director")
+    membership(committee, person("钱多多", phone="13907950004"), "member")
+    company = organization(
+        "宜春安居物业服务有限公司",
+        Organization.Kind.PROPERTY_COMPANY,
+        compound,
+        phone="0795-3271234",
+        company_mode=Organization.CompanyMode.MARKET,
+    )
+    property_service(compound, "self_managed", "2018-01-01", end="2021-06-30", company=committee)
+    property_service(compound, "market", "2021-07-01", company=company)
+    co_unit = organization("市法院机关党支部", Organization.Kind.CO_BUILDING_UNIT, community)
+    body = organization(f"{compound.name}红色物业联席会", Organization.Kind.JOINT_BODY, compound)
+    community_party = organization(f"{community.name}党委", Organization.Kind.PARTY_COMMITTEE, community)
+    rep = person("孙大伟", phone="13907950005")
+    seats = {
+        "party": community_party,
+        "property_company": company,
+        "owners_committee": committee,
+        "co_building_unit": co_unit,
+        "residents": None,
+    }
+    for seat, org in seats.items():
+        JointBodySeat.objects.create(
+            body=body, seat=seat, organization=org, representative=rep if seat == "residents" else None
+        )
+    police = organization("宜春市公安局袁州分局", Organization.Kind.DEPARTMENT, community)
+    contact = department_contact(police, "周警官", "0795-3210110", compound=compound, title="社区民警", duties="治安、户籍")
+    resident = person(
+        "李四", phone="13800138000", id_number="11010519491231002X", home_region=compound
+    )
+    return FurnishedCompound(
+        compound, [b1, b2], g, leader, worker, branch, committee, company, body, resident, contact
+    )
