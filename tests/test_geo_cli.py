@@ -60,6 +60,7 @@ def test_convert_from_the_shell(tmp_path):
     output = json.loads(result.stdout)["output"]
     assert output["lng"] == pytest.approx(114.400039, abs=1e-7)
     assert output["lat"] == pytest.approx(27.81113, abs=1e-7)
+    assert 550 < json.loads(result.stdout)["offset_m"] < 700  # the GCJ-02 offset in Yichun
 
 
 # (arguments, what stderr says) — every one exits with status 2 and prints nothing on stdout.

@@ -219,6 +219,7 @@ def _store(obj, boundary, centroid: tuple[float | None, float | None]):
     from doorstep.territory.locate import invalidate
 
     invalidate()
+    transaction.on_commit(invalidate)  # inside an outer transaction: again once others can see it
     return obj
 
 

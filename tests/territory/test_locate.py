@@ -258,3 +258,29 @@ def test_lookup_with_a_fingerprint_check_makes_three_small_queries(city, setting
         with django_assert_num_queries(3):
             locate(*point)
     assert locate_module.index().builds == builds  # nothing changed: no rebuild
+
+
+def test_a_rebuild_rereads_only_the_changed_boundary(city, settings):
+    settings.LOCATE_CHECK_SECONDS = 3600
+    locate(114.38, 27.80)
+    set_boundary(city.compound_b, factories.square(114.50, 27.85, half=0.003))
+    assert locate(114.5025, 27.85).compound.name == "新城国际小区"
+    assert locate_module.index().snapshot().reparsed == 1
+
+
+def test_a_broken_boundary_saved_by_hand_does_not_break_lookups(city, settings):
+    """Rows written around set_boundary (a raw admin edit, an old import) are repaired or skipped."""
+    settings.LOCATE_CHECK_SECONDS = 0
+    bow_tie = {
+        "type": "Polygon",
+        "coordinates": [
+            [[114.378, 27.798], [114.382, 27.802], [114.382, 27.798], [114.378, 27.802], [114.378, 27.798]]
+        ],
+    }
+    Region.objects.filter(pk=city.compound_a.pk).update(boundary=bow_tie)
+    Region.objects.filter(pk=city.compound_b.pk).update(
+        boundary={"type": "Polygon", "coordinates": "garbage"}
+    )
+    assert locate(114.3790, 27.80).compound.name == "都市春天小区"  # in the left triangle of the bow tie
+    loc = locate(114.50, 27.85)
+    assert loc.compound is None and loc.community.name == "锦阳社区"

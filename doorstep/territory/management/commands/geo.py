@@ -15,7 +15,7 @@ from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from doorstep.core.coords import SYSTEMS, WGS84, convert, parse_point
+from doorstep.core.coords import SYSTEMS, WGS84, convert, distance_m, parse_point
 
 
 class Command(BaseCommand):
@@ -44,6 +44,8 @@ class Command(BaseCommand):
                 result = {
                     "input": {"lng": point.input_lng, "lat": point.input_lat, "system": options["src"]},
                     "output": {"lng": out_lng, "lat": out_lat, "system": options["dst"]},
+                    # How far apart the two readings are on the ground (≈ 627 m in Yichun for GCJ-02).
+                    "offset_m": round(distance_m(point.input_lng, point.input_lat, out_lng, out_lat), 1),
                 }
             else:
                 from doorstep.territory.locate import locate
