@@ -16,6 +16,7 @@ index and the brute force disagree about a point.
 """
 
 import argparse
+import io
 import math
 import os
 import random
@@ -201,7 +202,7 @@ def build_city(force_synthetic, rng):
     source = "synthetic (built by this bench)"
     if not force_synthetic:
         try:
-            call_command("demo", scale="seed", verbosity=0)
+            call_command("demo", scale="seed", verbosity=0, stdout=io.StringIO())
             if Region.objects.filter(level=L.COMPOUND, boundary__isnull=False).count() >= 100:
                 source = "doorstep demo --scale seed"
             else:
@@ -218,7 +219,8 @@ def build_city(force_synthetic, rng):
 
 
 def sample_points(n, rng):
-    """Mostly where people are (inside compounds and communities), some anywhere, some outside."""
+    """Mostly where people are (in compound and community boxes), some anywhere in the city's extent,
+    one in ten north of it (outside)."""
     compounds = list(
         Region.objects.filter(level=L.COMPOUND)
         .filter(boundary__isnull=False)
@@ -230,7 +232,7 @@ def sample_points(n, rng):
         .values_list("boundary", flat=True)
     )
     boxes = [shapely.bounds(boundary_shape(b)) for b in compounds + communities]
-    x0, y0, x1, y1 = CITY_BOX
+    x0, y0, x1, y1 = shapely.total_bounds(loc.index().snapshot().geoms)
     points = []
     for i in range(n):
         if i % 10 < 7 and boxes:

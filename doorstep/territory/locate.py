@@ -304,7 +304,7 @@ class LocationIndex:
             # GEOS builds a prepared polygon's point locator lazily on first use: one query at a time
             # (uncontended in gunicorn's sync workers; threads in a threaded server take turns).
             with self._query_lock:
-                candidates = snap.tree.query(shapely.points(point.lng, point.lat))
+                candidates = snap.tree.query(shapely.points(np.array((point.lng, point.lat))))
                 hits = candidates[shapely.intersects_xy(snap.geoms[candidates], point.lng, point.lat)]
             # Smallest polygon first, then lowest id, so overlapping drawings resolve the same way.
             for i in sorted(hits.tolist(), key=lambda i: (snap.areas[i], snap.owners[i])):
