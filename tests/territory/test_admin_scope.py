@@ -238,3 +238,21 @@ def test_superuser_sees_everything(client, world):
     page = client.get(url("territory_person_changelist")).content.decode()
     assert "张*" in page and "李*" in page
     assert client.get(url("territory_person_change", world["bob"].pk)).status_code == 200
+
+
+def test_roster_exports_logged_per_region_show_in_the_access_log(client, world, city):
+    from doorstep.territory.people.selectors import access_log_visible
+
+    for region in (city.community_a, city.community_b):
+        PiiAccess.objects.create(
+            user=world["root"],
+            subject_type="territory.Region",
+            subject_id=str(region.pk),
+            subject_label=region.name,
+            field="name,phone",
+            reason="台账导出",
+        )
+    admin_a = factories.user("admin_a")
+    services.grant_role(world["root"], admin_a, "admin", city.county_a)
+    labels = set(access_log_visible(User.objects.get(pk=admin_a.pk)).values_list("subject_label", flat=True))
+    assert labels == {"宜阳社区"}

@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from django.db.models import CharField, QuerySet
+from django.db.models import CharField, Q, QuerySet
 from django.db.models.functions import Cast
 from django.http import Http404
 from django.utils import timezone
@@ -15,6 +15,7 @@ from doorstep.territory.selectors import people_visible, subtree_ids
 from . import rules
 
 PERSON_SUBJECT = "territory.person"
+REGION_SUBJECT = "territory.region"
 _ROLES_ATTR = "_doorstep_active_roles"
 _KIND_SCOPES_ATTR = "_doorstep_kind_scopes"
 
@@ -126,17 +127,22 @@ def labelled(rows) -> list[PiiAccess]:
 
 
 def access_log_visible(user) -> QuerySet[PiiAccess]:
-    """Access-log rows an administrator may read: those about people living in their scope."""
+    """Access-log rows an administrator may read: about people living in their scope, and about
+    regions in their scope (full roster exports are logged per region)."""
     scope = scope_for_kinds(user, rules.ACCESS_LOG_READ)
     qs = PiiAccess.objects.select_related("user")
     if scope.everything:
         return qs
     if scope.is_empty:
         return qs.none()
-    ids = (
+    people = (
         scope.filter(Person.objects.all(), "home_region").annotate(sid=Cast("pk", CharField())).values("sid")
     )
-    return qs.filter(subject_type=PERSON_SUBJECT, subject_id__in=ids)
+    regions = [str(pk) for pk in sorted(scope.region_ids)]
+    return qs.filter(
+        Q(subject_type__in=[PERSON_SUBJECT, "territory.Person"], subject_id__in=people)
+        | Q(subject_type__in=[REGION_SUBJECT, "territory.Region"], subject_id__in=regions)
+    )
 
 
 def age_on(birth_date: date | None, on: date | None = None) -> int | None:
