@@ -7,6 +7,7 @@ DOORSTEP_DATABASE_URL   default: SQLite file in DOORSTEP_DATA_DIR; postgres://us
 DOORSTEP_DATA_DIR       default: ./data
 DOORSTEP_ALLOWED_HOSTS  comma separated; default localhost names in debug
 DOORSTEP_TILE_URL       map tile URL template; empty means no tiles (pages still work)
+DOORSTEP_OFFICE_HOURS   city default office hours, JSON: {"blocks": ["08:30-12:00", "14:30-17:30"]}
 """
 
 import importlib.util
@@ -94,6 +95,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "doorstep.web.context.site",
+                "doorstep.core.context.calendar_warning",
             ],
         },
     },
@@ -161,6 +163,9 @@ def _package_static(package: str) -> list[tuple[str, str]]:
 STATICFILES_DIRS = _package_static("leaflet")
 DOORSTEP_TILE_URL = env("DOORSTEP_TILE_URL") or ""
 DOORSTEP_CITY_NAME = env("DOORSTEP_CITY_NAME") or "宜春市"
+# City default office hours for working-hour limits, JSON (see doorstep/core/workcalendar/hours.py);
+# empty: 08:30-12:00 and 14:30-17:30.
+DOORSTEP_OFFICE_HOURS = env("DOORSTEP_OFFICE_HOURS") or None
 
 LOGGING = {
     "version": 1,

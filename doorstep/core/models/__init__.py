@@ -2,6 +2,7 @@
 
 from .audit import PiiAccess
 from .base import TimeStampedModel
+from .calendar import CalendarDay, CalendarYear
 from .users import User
 
-__all__ = ["PiiAccess", "TimeStampedModel", "User"]
+__all__ = ["CalendarDay", "CalendarYear", "PiiAccess", "TimeStampedModel", "User"]
