@@ -152,10 +152,14 @@ def membership(organization: Organization, person: Person, position: str = "memb
     return OrgMembership.objects.create(organization=organization, person=person, position=position, **extra)
 
 
-def department_contact(department: Organization, name: str = "李警官", public_phone: str = "0795-3210110", **extra):
+def department_contact(
+    department: Organization, name: str = "李警官", public_phone: str = "0795-3210110", **extra
+):
     from doorstep.territory.models import DepartmentContact
 
-    return DepartmentContact.objects.create(department=department, name=name, public_phone=public_phone, **extra)
+    return DepartmentContact.objects.create(
+        department=department, name=name, public_phone=public_phone, **extra
+    )
 
 
 @dataclass
@@ -187,7 +191,9 @@ def furnished_compound(compound: Region, community: Region | None = None) -> Fur
     community = community or compound.parent
     lng, lat = compound.centroid_lng or 114.38, compound.centroid_lat or 27.80
     b1 = building(compound, "1栋", floors=6, stairwell_units=2, lng=lng - 0.0005, lat=lat + 0.0005)
-    b2 = building(compound, "2栋", floors=18, stairwell_units=1, has_elevator=True, lng=lng + 0.0005, lat=lat - 0.0005)
+    b2 = building(
+        compound, "2栋", floors=18, stairwell_units=1, has_elevator=True, lng=lng + 0.0005, lat=lat - 0.0005
+    )
     for room in ("101", "102", "201"):
         dwelling(b1, room)
     dwelling(b2, "1801", "88.50")
@@ -240,10 +246,10 @@ def furnished_compound(compound: Region, community: Region | None = None) -> Fur
             body=body, seat=seat, organization=org, representative=rep if seat == "residents" else None
         )
     police = organization("宜春市公安局袁州分局", Organization.Kind.DEPARTMENT, community)
-    contact = department_contact(police, "周警官", "0795-3210110", compound=compound, title="社区民警", duties="治安、户籍")
-    resident = person(
-        "李四", phone="13800138000", id_number="11010519491231002X", home_region=compound
+    contact = department_contact(
+        police, "周警官", "0795-3210110", compound=compound, title="社区民警", duties="治安、户籍"
     )
+    resident = person("李四", phone="13800138000", id_number="11010519491231002X", home_region=compound)
     return FurnishedCompound(
         compound, [b1, b2], g, leader, worker, branch, committee, company, body, resident, contact
     )

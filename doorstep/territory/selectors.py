@@ -379,9 +379,7 @@ def _members_prefetch() -> Prefetch:
 def compound_page(compound: Region, on: date | None = None) -> CompoundPage:
     """Read a compound's page. The caller has checked scope (or it is the public card)."""
     on = on or timezone.localdate()
-    buildings = list(
-        compound.buildings.annotate(dwelling_count=Count("dwellings")).order_by("number")
-    )
+    buildings = list(compound.buildings.annotate(dwelling_count=Count("dwellings")).order_by("number"))
     grids = list(
         Grid.objects.filter(Q(compounds=compound))
         .distinct()

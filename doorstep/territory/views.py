@@ -207,7 +207,9 @@ def public_card(request, code: str):
     for contact in page.contacts:
         # A stationed official's phone is public; their full name stays off the open web.
         contact.masked_name = mask_name(contact.name)
-    ancestors = {r.level: r for r in Region.objects.filter(pk__in=region.tree_path[:-1]).only("name", "level")}
+    ancestors = {
+        r.level: r for r in Region.objects.filter(pk__in=region.tree_path[:-1]).only("name", "level")
+    }
     return render(
         request,
         "territory/public_card.html",
