@@ -19,6 +19,10 @@ from .people import selectors as people_selectors
 from .people import services as people_services
 from .people.admin_scope import ScopedAdmin, ScopedInline
 
+admin.site.site_header = _("Doorstep services · administration")
+admin.site.site_title = _("Doorstep services · administration")
+admin.site.index_title = _("Records in your area")
+
 
 @admin.register(models.Region)
 class RegionAdmin(ScopedAdmin):
@@ -259,7 +263,7 @@ class PersonAdmin(ScopedAdmin):
     )
     list_filter = ("gender", "tags")
     search_fields = ("name",)
-    autocomplete_fields = ("home_region",)
+    autocomplete_fields = ("home_region", "user")
     filter_horizontal = ("tags",)
     list_select_related = ("home_region",)
     fieldsets = (
@@ -278,7 +282,7 @@ class PersonAdmin(ScopedAdmin):
         "anonymised_at",
     )
 
-    @admin.display(description=_("name"))
+    @admin.display(description=_("full name"))
     def masked_name(self, obj):
         return obj.masked_name
 

@@ -58,7 +58,7 @@ REVEAL: dict[str, frozenset[str]] = {
     "id_number": frozenset({K.COMMUNITY_STAFF, K.ADMIN}),
 }
 REVEAL_LABELS = {
-    "name": _("name"),
+    "name": _("full name"),
     "phone": _("mobile phone"),
     "id_number": _("ID number"),
 }
