@@ -14,17 +14,143 @@ from django.utils.translation import gettext_lazy as _
 from .models import CalendarDay, CalendarYear, PiiAccess, User
 from .workcalendar.services import ScheduleFileError, import_schedule
 
+# --- users and the personal-data access log ----------------------------------------------------
+# Scoped by roles like the territory admin (doorstep/territory/people/admin_scope.py): staff who
+# are not superusers see the logins of people and staff in their area, cannot touch a login that
+# holds a role outside their area, and never set the superuser/staff flags or Django permissions.
+
+
+def manageable_users(user):
+    """Logins a non-superuser may manage: none that is a superuser or holds a role elsewhere."""
+    from django.db.models import Q
+
+    from doorstep.territory.models import Role
+    from doorstep.territory.people import rules, selectors
+
+    scope = selectors.scope_for_kinds(user, rules.admin_kinds("core.user", "change"))
+    qs = User.objects.filter(is_superuser=False)
+    if user.is_superuser or scope.everything:
+        return User.objects.all() if user.is_superuser else qs
+    if scope.is_empty:
+        return qs.none()
+    ids = sorted(scope.region_ids)
+    elsewhere = Role.objects.filter(active=True).exclude(region__in=ids).values("user")
+    return (
+        qs.exclude(pk__in=elsewhere)
+        .filter(
+            Q(roles__region__in=ids)
+            | Q(person__home_region__in=ids)
+            | Q(roles__isnull=True, person__isnull=True)
+        )
+        .distinct()
+    )
+
+
+def _user_rights(request, action: str, obj=None) -> bool:
+    from doorstep.territory.people import rules, selectors
+
+    user = request.user
+    if not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    if selectors.scope_for_kinds(user, rules.admin_kinds("core.user", action)).is_empty:
+        return False
+    return obj is None or manageable_users(user).filter(pk=obj.pk).exists()
+
 
 @admin.register(User)
 class DoorstepUserAdmin(UserAdmin):
     fieldsets = (*UserAdmin.fieldsets, (None, {"fields": ("display_name",)}))
+    list_display = ("username", "display_name", "is_active", "is_staff", "last_login")
+    list_filter = ("is_active", "is_staff")
+    search_fields = ("username", "display_name")
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if request.user.is_superuser:
+            return qs
+        if not _user_rights(request, "view"):
+            return qs.none()
+        return qs.filter(pk__in=manageable_users(request.user).values("pk"))
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            from django.http import Http404
+
+            raise Http404
+        return obj
+
+    def get_readonly_fields(self, request, obj=None):
+        if request.user.is_superuser:
+            return ()
+        return ("is_superuser", "is_staff", "groups", "user_permissions", "last_login", "date_joined")
+
+    def get_list_filter(self, request):
+        return self.list_filter if not request.user.is_superuser else UserAdmin.list_filter
+
+    def has_module_permission(self, request):
+        return _user_rights(request, "view")
+
+    def has_view_permission(self, request, obj=None):
+        return _user_rights(request, "view", obj)
+
+    def has_add_permission(self, request):
+        return _user_rights(request, "add")
+
+    def has_change_permission(self, request, obj=None):
+        return _user_rights(request, "change", obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return _user_rights(request, "delete", obj) and (obj is None or obj.pk != request.user.pk)
+
+    def delete_queryset(self, request, queryset):
+        if not request.user.is_superuser:
+            allowed = manageable_users(request.user).filter(pk__in=queryset.values("pk")).count()
+            if allowed != queryset.count() or queryset.filter(pk=request.user.pk).exists():
+                raise PermissionDenied
+        super().delete_queryset(request, queryset)
 
 
 @admin.register(PiiAccess)
 class PiiAccessAdmin(admin.ModelAdmin):
+    """Read-only: the log is written by the services and never edited (PIPL; kept 6 months)."""
+
     list_display = ("at", "user", "subject_label", "field", "reason")
     list_filter = ("field",)
     search_fields = ("subject_label", "reason", "user__username")
+    list_select_related = ("user",)
+
+    def get_queryset(self, request):
+        from doorstep.territory.people.selectors import access_log_visible
+
+        if request.user.is_superuser:
+            return super().get_queryset(request)
+        return access_log_visible(request.user)
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            from django.http import Http404
+
+            raise Http404
+        return obj
+
+    def has_module_permission(self, request):
+        return self.has_view_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        from doorstep.territory.people import rules, selectors
+
+        user = request.user
+        if not user.is_active:
+            return False
+        if user.is_superuser:
+            return True
+        if selectors.scope_for_kinds(user, rules.admin_kinds("core.piiaccess", "view")).is_empty:
+            return False
+        return obj is None or self.get_queryset(request).filter(pk=obj.pk).exists()
 
     def has_add_permission(self, request):
         return False
