@@ -4,6 +4,7 @@ The city is built once for the module (a few seconds) and deleted again at the e
 """
 
 import io
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -19,7 +20,7 @@ from doorstep.core.phones import normalize_phone
 from doorstep.territory import organizations as orgs
 from doorstep.territory import property as prop
 from doorstep.territory.demo import DEMO_PASSWORD, build_demo, reset_demo
-from doorstep.territory.demo.builder import SCALES, Scale
+from doorstep.territory.demo.builder import SCALES
 from doorstep.territory.models import (
     DepartmentContact,
     Dwelling,
@@ -380,21 +381,39 @@ def test_command_prints_summary_and_logins(demo, settings):
     assert "demo-resident" in text
 
 
+def test_reset_rebuilds_the_same_city(demo, settings):
+    settings.DEBUG = True
+    out = io.StringIO()
+    call_command("demo", "--reset", stdout=out)
+    assert "演示城市" in out.getvalue()
+    assert build_demo("demo").counts == demo.counts
+    assert Region.objects.filter(name="都市春天小区").count() == 1
+
+
 def test_command_refuses_production(demo, settings):
     settings.DEBUG = False
     with pytest.raises(CommandError):
         call_command("demo", stdout=io.StringIO())
 
 
-def test_reduced_seed_scale_keeps_the_article_ratios(demo):
-    """The seed scale's figures, on a smaller city: the same builder, the same proportions."""
-    assert isinstance(SCALES["seed"], Scale)
-    seed = SCALES["seed"]
-    assert (seed.public_welfare, seed.market, seed.self_managed) == (34, 151, 112)
-    assert (seed.residential_grids, seed.dedicated_grids, seed.committees, seed.committee_party_orgs) == (
-        1925,
-        682,
-        404,
-        330,
-    )
-    assert Decimal(100 * seed.covered_now / seed.old_compounds).quantize(Decimal("0.1")) == Decimal("60.4")
+def test_seed_scale_with_fewer_dwellings_has_the_article_figures(demo):
+    """The seed scale's organisations and property figures, built with fewer homes so the test
+    stays quick (the full seed scale takes about 15 s of CPU). Runs inside the test's
+    transaction: the demo city is back afterwards."""
+    reset_demo()
+    seed = replace(SCALES["seed"], new_compounds=0, dwellings=100)
+    result = build_demo(seed)
+    counts = result.counts
+    assert result.built and result.scale == "seed"
+    assert (counts["residential_grids"], counts["dedicated_grids"]) == (1925, 682)
+    assert (counts["compounds"], counts["old_compounds"], counts["committees"]) == (492, 492, 404)
+    assert counts["joint_bodies"] == 30
+    compound_branches = Organization.objects.filter(kind=K.PARTY_BRANCH, region__level=L.COMPOUND)
+    assert compound_branches.count() == 330
+    assert set(compound_branches.values_list("region__is_old_compound", flat=True)) == {True}
+    city = Region.objects.get(code="360900")
+    before, now = prop.coverage(city, date(2023, 1, 1)), prop.coverage(city, NOW)
+    assert (before.covered, before.rate) == (42, Decimal("8.54"))
+    assert (now.covered, now.rate) == (297, Decimal("60.37"))
+    assert (now.count("public_welfare"), now.count("market"), now.count("self_managed")) == (34, 151, 112)
+    assert {login.username for login in result.logins} >= {"demo-admin", "demo-resident"}

@@ -66,18 +66,21 @@ def existing_scale() -> str:
 
 
 def build_demo(
-    scale: str = "demo", *, dwellings: int | None = None, reset: bool = False, stdout=None
+    scale: str | Scale = "demo", *, dwellings: int | None = None, reset: bool = False
 ) -> DemoResult:
+    """Build the demo city unless it is there; `scale` is a name in SCALES or a Scale of one's own."""
     if reset:
         reset_demo()
+    if not isinstance(scale, Scale):
+        scale = scale_named(scale, dwellings)
     built = False
     if not demo_exists():
-        Builder(scale_named(scale, dwellings), stdout=stdout).build()
+        Builder(scale).build()
         built = True
     with transaction.atomic():
         logins = ensure_logins()
     return DemoResult(
-        built=built, scale=scale if built else existing_scale(), logins=logins, counts=summary_counts()
+        built=built, scale=scale.name if built else existing_scale(), logins=logins, counts=summary_counts()
     )
 
 
