@@ -148,3 +148,12 @@ def test_user_without_a_role_sees_an_empty_tree(client, city):
     client.force_login(factories.user())
     html = client.get(reverse("territory:tree")).content.decode()
     assert "您的权限范围内没有内容" in html
+
+
+def test_console_menu_is_for_staff_only(client, city):
+    client.force_login(factories.role("community_staff", city.community_a))
+    html = client.get(reverse("territory:tree")).content.decode()
+    assert f'href="{reverse("territory:search")}"' in html and f'href="{reverse("territory:coverage")}"' in html
+    client.force_login(factories.user())  # a login without a staff role, such as a resident
+    html = client.get(reverse("territory:tree")).content.decode()
+    assert f'href="{reverse("territory:search")}"' not in html
