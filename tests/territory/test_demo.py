@@ -390,6 +390,14 @@ def test_reset_rebuilds_the_same_city(demo, settings):
     assert Region.objects.filter(name="都市春天小区").count() == 1
 
 
+def test_a_city_not_built_by_the_demo_gets_no_logins(demo, settings):
+    settings.DEBUG = True
+    Organization.objects.filter(name="袁州区城市管理局").delete()
+    out = io.StringIO()
+    call_command("demo", stdout=out)
+    assert "没有演示账号" in out.getvalue()
+
+
 def test_command_refuses_production(demo, settings):
     settings.DEBUG = False
     with pytest.raises(CommandError):

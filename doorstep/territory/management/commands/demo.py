@@ -103,6 +103,9 @@ class Command(BaseCommand):
 
     def print_logins(self, logins):
         self.stdout.write("")
+        if not logins:
+            self.stdout.write(_("No demo logins: this city was not built by doorstep demo."))
+            return
         self.stdout.write(
             _("Demo logins (password for all: %(password)s) — synthetic data, for trying doorstep out:")
             % {"password": DEMO_PASSWORD}
