@@ -1,4 +1,4 @@
-"""Checking the organisation, owner and resident sheets (a mixin of the Importer).
+"""Checking the owner and resident sheets (a mixin of the Importer).
 
 People are matched, in order: by the keyed hash of a full ID number; by name and full phone;
 otherwise among the people already tied to the same dwelling (owners, household members) or,
@@ -8,7 +8,6 @@ never overwrites a stored one.
 """
 
 import contextlib
-import re
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -18,15 +17,14 @@ from django.utils.translation import gettext as _
 from doorstep.core.ids import parse_id_number
 from doorstep.core.phones import normalize_phone
 from doorstep.core.pii import lookup_hash, mask_id_number, mask_name, mask_phone
-from doorstep.territory.models import Household, HouseholdMember, Organization, Ownership, Person, Region
+from doorstep.territory.models import Household, HouseholdMember, Ownership, Person, Region
 
 from . import cells, schema
+from .org_rows import OrgRows
 from .plans import Plan, changed, chunks
 from .reader import Row
 
 L = Region.Level
-_CREDIT_CODE = re.compile(r"[0-9A-HJ-NPQRTUWXY]{18}")
-_PUBLIC_PHONE = re.compile(r"[0-9+\-()（） ]{5,20}")
 
 
 def _text(max_length: int):
@@ -55,8 +53,8 @@ class PersonCells:
         return self.name or self.name_mask or ""
 
 
-class PeopleRows:
-    """Organisations, owners and residents. Relies on the Importer's registries."""
+class PeopleRows(OrgRows):
+    """Owners and residents (after the organisations). Relies on the Importer's registries."""
 
     # --- entry ------------------------------------------------------------------------------
 
@@ -71,225 +69,6 @@ class PeopleRows:
         self.person_home_default: dict[str, tuple] = {}  # new owners: their compound
         self._owners()
         self._residents()
-
-    # --- organisations ------------------------------------------------------------------------
-
-    def _load_orgs(self) -> None:
-        names = (
-            self.column_texts("organizations", "name")
-            | self.column_texts("organizations", "parent")
-            | self.column_texts("organizations", "sponsor")
-            | self._organisation_owner_names()
-        )
-        self.orgs: dict[tuple, int | None] = {}
-        self.org_by_name: dict[str, list[tuple]] = {}
-        self.org_current: dict[tuple, dict] = {}
-        self.org_key: dict[int, tuple] = {}
-        fields = (
-            "pk", "name", "kind", "region_id", "parent_id", "grid_id", "building_id", "dwelling_id",
-            "term_start", "term_end", "company_mode", "sponsor_id", "credit_code", "phone",
-        )  # fmt: skip
-        for batch in chunks(names):
-            for o in Organization.objects.filter(name__in=batch).values(*fields):
-                key = (self.region_code[o["region_id"]], o["name"])
-                self.org_current[key] = o
-                self.orgs[key] = o["pk"]
-                self.org_key[o["pk"]] = key
-                self.org_by_name.setdefault(o["name"], []).append(key)
-
-    def _organisation_owner_names(self) -> set[str]:
-        data = self.data.get("owners")
-        if data is None or "owner_type" not in data.index or "name" not in data.index:
-            return set()
-        lookup = schema.OWNER_TYPE.lookup()
-        t, n = data.index["owner_type"], data.index["name"]
-        names = set()
-        for _num, values in data.rows:
-            kind = cells.text(values[t]) if t < len(values) else ""
-            if lookup.get(kind) == "organization" and n < len(values):
-                names.add(cells.text(values[n]))
-        return names
-
-    def ancestors(self, code: str | None) -> list[str]:
-        found = []
-        for _step in range(8):
-            if not code or code in found:
-                break
-            found.append(code)
-            info = self.regions.get(code)
-            code = info.parent if info else None
-        return found
-
-    def find_org(self, row: Row, column: str, name: str, near: str | None) -> tuple | None:
-        """An organisation named `name`, preferring one at `near` or above it; None (reported) if unclear."""
-        candidates = self.org_by_name.get(name, [])
-        if len(candidates) == 1:
-            return candidates[0]
-        if not candidates:
-            row.error(column, _("Unknown organisation: not on the 组织 sheet or in the system."), name)
-            return None
-        up = self.ancestors(near)
-        close = [k for k in candidates if k[0] in up]
-        if close:
-            close.sort(key=lambda k: up.index(k[0]))
-            if len(close) == 1 or up.index(close[0][0]) < up.index(close[1][0]):
-                return close[0]
-        row.error(
-            column, _("Several organisations have this name; it is not clear which one is meant."), name
-        )
-        return None
-
-    def _organizations(self) -> None:
-        kind_of = cells.chooser(schema.ORG_KIND)
-        mode_of = cells.chooser(schema.COMPANY_MODE)
-        unit_of = lambda v: cells.integer(v, minimum=1, maximum=99)  # noqa: E731
-        seen: dict = {}
-        pending = []
-        for row in self.rows("organizations"):
-            name = row.get("name", _text(128), required=True)
-            kind = row.get("kind", kind_of, required=True)
-            region = row.get("region", cells.code, required=True)
-            cell = {
-                "parent": row.get("parent", _text(128)),
-                "grid": row.get("grid", cells.code),
-                "building": row.get("building", _text(16)),
-                "unit": row.get("unit", unit_of, raw=True),
-                "room": row.get("room", _text(16)),
-                "term_start": row.get("term_start", cells.a_date, raw=True),
-                "term_end": row.get("term_end", cells.a_date, raw=True),
-                "company_mode": row.get("company_mode", mode_of),
-                "sponsor": row.get("sponsor", _text(128)),
-                "credit_code": row.get("credit_code", lambda v: v.upper()),
-                "phone": row.get("phone", _text(20)),
-            }
-            if cell["credit_code"] and not _CREDIT_CODE.fullmatch(cell["credit_code"]):
-                row.error(
-                    "credit_code",
-                    _("A unified social credit code has 18 digits or capital letters."),
-                    cell["credit_code"],
-                )
-            if cell["phone"] and not _PUBLIC_PHONE.fullmatch(cell["phone"]):
-                row.error("phone", _("Not a phone number."), cell["phone"])
-            if name is None or region is None:
-                continue
-            key = (region, name)
-            if self.duplicate(row, "name", seen, key):
-                continue
-            if key not in self.orgs:
-                self.orgs[key] = None
-                self.org_by_name.setdefault(name, []).append(key)
-            pending.append((row, key, kind, cell))
-        resolved: dict[tuple, tuple | None] = {}
-        for row, key, kind, cell in pending:
-            plan = self._organization(row, key, kind, cell)
-            if plan is not None:
-                resolved[key] = plan.refs.get("parent_id", (None, None))[1]
-        self._org_cycles(pending, resolved)
-
-    def _organization(self, row: Row, key: tuple, kind: str | None, cell: dict) -> Plan | None:
-        region, name = key
-        current = self.org_current.get(key)
-        info = self.regions.get(region)
-        if info is None:
-            row.error("region", _("Unknown code: not in this workbook or in the system."), region)
-        elif current is not None:
-            if not self.rights.change("organizations").covers_region(current["region_id"]):
-                self.outside(row, "region", adding=False)
-        elif not self.region_in(region, self.rights.add("organizations")):
-            self.outside(row, "region", adding=True)
-        refs: dict = {}
-        parent = sponsor = None
-        if cell["parent"]:
-            parent = self.find_org(row, "parent", cell["parent"], region)
-            if parent == key:
-                row.error("parent", _("An organisation cannot be its own parent."), cell["parent"])
-        if cell["sponsor"]:
-            sponsor = self.find_org(row, "sponsor", cell["sponsor"], region)
-        if cell["grid"] and cell["grid"] not in self.grids:
-            row.error("grid", _("Unknown grid code: not on the 网格 sheet or in the system."), cell["grid"])
-        building = dwelling = None
-        if cell["unit"] is not None or cell["room"] is not None:
-            if cell["building"] is None:
-                row.error("building", _("Required when a unit and room are given."))
-            elif cell["unit"] is None or cell["room"] is None:
-                row.error("room" if cell["room"] is None else "unit", _("Give both the unit and the room."))
-        if cell["building"] is not None and info is not None:
-            if info.level != L.COMPOUND:
-                row.error(
-                    "building",
-                    _("A building can only be given when the region is a compound."),
-                    cell["building"],
-                )
-            elif (region, cell["building"]) not in self.buildings:
-                row.error(
-                    "building",
-                    _("Unknown building: not on the 楼栋 sheet or in the system."),
-                    cell["building"],
-                )
-            else:
-                building = (region, cell["building"])
-                if cell["unit"] is not None and cell["room"] is not None:
-                    dwelling = self.dwelling_ref(row, region, cell["building"], cell["unit"], cell["room"])
-        final_kind = kind or (current["kind"] if current else None)
-        if cell["company_mode"] and final_kind != Organization.Kind.PROPERTY_COMPANY:
-            row.error(
-                "company_mode", _("Only a property company has a company mode."), row.text("company_mode")
-            )
-        mode = cell["company_mode"] or (current["company_mode"] if current else "")
-        if (
-            mode == Organization.CompanyMode.PUBLIC_WELFARE
-            and not cell["sponsor"]
-            and not (current and current["sponsor_id"])
-        ):
-            row.error("sponsor", _("A public-welfare property company needs its sponsor."))
-        start = cell["term_start"] or (current["term_start"] if current else None)
-        end = cell["term_end"] or (current["term_end"] if current else None)
-        if start and end and end < start:
-            row.error("term_end", _("The term ends before it starts."), row.text("term_end"))
-        if row.bad:
-            self.settle(row, True)
-            return None
-        wanted = {k: cell[k] for k in ("term_start", "term_end", "company_mode", "credit_code", "phone")}
-        wanted["kind"] = kind
-        for field, registry, target, current_pk in (
-            ("parent_id", "org", parent, current and current["parent_id"]),
-            ("sponsor_id", "org", sponsor, current and current["sponsor_id"]),
-            ("grid_id", "grid", cell["grid"], current and current["grid_id"]),
-            ("building_id", "building", building, current and current["building_id"]),
-            ("dwelling_id", "dwelling", dwelling, current and current["dwelling_id"]),
-        ):
-            if target is not None and (current is None or self._registry(registry).get(target) != current_pk):
-                refs[field] = (registry, target)
-        if current is None:
-            values = {k: v for k, v in wanted.items() if v is not None}
-            values["name"] = name
-            refs["region_id"] = ("region", region)
-            plan = Plan("organizations", row.num, key, None, values, refs)
-        else:
-            plan = Plan("organizations", row.num, key, current["pk"], changed(current, wanted), refs)
-        if not self.settle(row, plan.changes):
-            return None
-        self.outcome(row.sheet, self.plan(plan))
-        return plan
-
-    def _registry(self, name: str) -> dict:
-        return {"org": self.orgs, "grid": self.grids, "building": self.buildings, "dwelling": self.dwellings}[
-            name
-        ]
-
-    def _org_cycles(self, pending, resolved: dict) -> None:
-        """Report organisations whose parent chain (after the import) comes back to themselves."""
-        parent_of: dict[tuple, tuple | None] = {}
-        for key, current in self.org_current.items():
-            parent_of[key] = self.org_key.get(current["parent_id"]) if current["parent_id"] else None
-        parent_of.update({k: v for k, v in resolved.items() if v is not None})
-        for row, key, _kind, _cell in pending:
-            node, steps = parent_of.get(key), 0
-            while node is not None and steps < 50:
-                if node == key:
-                    row.error("parent", _("The parent organisations form a loop."), row.text("parent"))
-                    break
-                node, steps = parent_of.get(node), steps + 1
 
     # --- people: loading ----------------------------------------------------------------------
 
