@@ -27,7 +27,7 @@ def test_tree_drill_down_swaps_the_panel_and_keeps_history(page, city):
     assert row.locator("[data-figure=buildings]").inner_text() == "2"
     assert row.locator("[data-figure=dwellings]").inner_text() == "4"
     # keyboard focus moved to the new heading
-    assert page.evaluate("document.activeElement.tagName") == "H2"
+    page.wait_for_function("document.activeElement && document.activeElement.matches('#tree-panel h2')")
 
     # breadcrumbs lead back up, also by swapping
     page.locator(".crumbs").get_by_role("link", name="秀江街道").click()
