@@ -171,8 +171,27 @@ class PersonTagAdmin(ScopedAdmin):
     search_fields = ("slug", "name")
 
 
+class PartyMembershipForm(forms.ModelForm):
+    class Meta:
+        model = models.PartyMembership
+        fields = ("person", "organization", "status", "reports_to", "reported_on", "joined_on")
+
+    def clean(self):
+        data = super().clean()
+        try:
+            people_services.validate_party_membership(
+                data.get("organization"), data.get("status"), data.get("reports_to")
+            )
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                if field not in self.errors:
+                    self.add_error(field, messages)
+        return data
+
+
 @admin.register(models.PartyMembership)
 class PartyMembershipAdmin(ScopedAdmin):
+    form = PartyMembershipForm
     list_display = ("person", "organization", "status", "reports_to", "reported_on")
     list_filter = ("status",)
     search_fields = ("organization__name",)

@@ -256,3 +256,20 @@ def test_roster_exports_logged_per_region_show_in_the_access_log(client, world, 
     services.grant_role(world["root"], admin_a, "admin", city.county_a)
     labels = set(access_log_visible(User.objects.get(pk=admin_a.pk)).values_list("subject_label", flat=True))
     assert labels == {"宜阳社区"}
+
+
+def test_party_membership_form_explains_what_is_wrong(client, world, city):
+    from doorstep.territory.models import Organization, PartyMembership
+
+    company = factories.organization("物业公司", Organization.Kind.PROPERTY_COMPANY, city.compound_a)
+    branch = factories.organization("党支部", Organization.Kind.PARTY_BRANCH, city.compound_a)
+    client.force_login(world["staff_a"])
+    data = {"person": world["alice"].pk, "status": "in_service", "reports_to": city.community_a.pk}
+    page = client.post(url("territory_partymembership_add"), {**data, "organization": company.pk})
+    assert page.status_code == 200 and "请选择党组织" in page.content.decode()
+    ok = client.post(
+        url("territory_partymembership_add"), {**data, "organization": branch.pk, "reported_on": ""}
+    )
+    assert ok.status_code == 302
+    membership = PartyMembership.objects.get(person=world["alice"])
+    assert membership.reported_on is not None  # 双报到 dated today when not given

@@ -149,6 +149,19 @@ def set_tags(by, person: Person, tags) -> Person:
     return update_person(person, by, tags=list(tags))
 
 
+def validate_party_membership(organization, status: str, reports_to: Region | None) -> None:
+    """A party organisation, a known status, and (双报到) a community to report to, if any."""
+    errors = {}
+    if organization is None or not organization.is_party:
+        errors["organization"] = [_("Choose a party organisation.")]
+    if status not in PartyMembership.Status.values:
+        errors["status"] = [_("Choose in service, retired or floating.")]
+    if reports_to is not None and reports_to.level != Region.Level.COMMUNITY:
+        errors["reports_to"] = [_("Members report to a community.")]
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def set_party_membership(
     by,
@@ -161,15 +174,7 @@ def set_party_membership(
 ) -> PartyMembership:
     """Record a person's party organisation, status and the community they report to (双报到)."""
     _check_write(by, person.home_region_id)
-    errors = {}
-    if not organization.is_party:
-        errors["organization"] = [_("Choose a party organisation.")]
-    if status not in PartyMembership.Status.values:
-        errors["status"] = [_("Choose in service, retired or floating.")]
-    if reports_to is not None and reports_to.level != Region.Level.COMMUNITY:
-        errors["reports_to"] = [_("Members report to a community.")]
-    if errors:
-        raise ValidationError(errors)
+    validate_party_membership(organization, status, reports_to)
     if reports_to is not None and reported_on is None:
         reported_on = timezone.localdate()
     membership, _created = PartyMembership.objects.update_or_create(
