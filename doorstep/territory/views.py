@@ -60,6 +60,10 @@ def compound(request, pk: int):
     """A compound: map, buildings, grids, organisations, property history, joint body, contacts."""
     region = selectors.region_in_scope(request.user, pk, level=Region.Level.COMPOUND)
     page = selectors.compound_page(region)
+    scope = selectors.scope_for(request.user)
+    for g in page.grids:
+        # A compound-level role sees the compound but not the community's grid page.
+        g.linkable = scope.covers_region(g.community_id)
     return render(
         request,
         "territory/compound.html",

@@ -158,3 +158,11 @@ def test_grid_and_compound_pages_need_login(client, city, furnished):
         reverse("territory:grid", args=[furnished.grid.pk]),
     ):
         assert client.get(url).status_code == 302
+
+
+def test_compound_level_role_sees_its_compound_but_no_link_to_the_community_grid(client, city, furnished):
+    client.force_login(factories.role("property_staff", city.compound_a))
+    html = client.get(reverse("territory:compound", args=[city.compound_a.pk])).content.decode()
+    assert furnished.grid.name in html
+    assert reverse("territory:grid", args=[furnished.grid.pk]) not in html
+    assert client.get(reverse("territory:grid", args=[furnished.grid.pk])).status_code == 404
