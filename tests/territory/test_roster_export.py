@@ -10,7 +10,9 @@ from doorstep.core.models import PiiAccess
 from doorstep.territory.models import Dwelling, Person, Region
 from doorstep.territory.roster import schema, services
 from tests import factories
-from tests.territory.test_roster_import import book, counts, good_records
+from tests.territory.test_roster_import import ROOM, book, counts, good_records
+
+ROOM_101 = {"楼栋号": ROOM["楼栋号"], "单元": ROOM["单元"], "房号": "101"}
 
 
 def export(**kwargs) -> io.BytesIO:
@@ -222,3 +224,56 @@ def test_the_export_of_a_community_holds_all_its_rosters(city):
     # 居民: the three residents, and the two owners registered in the compound (they live elsewhere
     # as far as the roster knows, but they belong to the compound's people).
     assert sizes == {"区域": 1, "小区": 1, "网格": 2, "楼栋": 1, "房屋": 3, "业主": 4, "居民": 5, "组织": 5}
+
+
+def alike_ids() -> list[str]:
+    """Two valid ID numbers whose masks are the same (same county, same last four characters)."""
+    from doorstep.core.ids import check_character
+
+    found: dict[str, str] = {}
+    for born in ("20150101", "20160202", "20170303", "20180404", "20190505", "20200606"):
+        first17 = "360902" + born + "002"
+        number = first17 + check_character(first17)
+        if number[-1] in found:
+            return [found[number[-1]], number]
+        found[number[-1]] = number
+    raise AssertionError("no alike pair")
+
+
+def test_people_with_alike_masks_reimport_unchanged_but_cannot_be_edited_masked(city):
+    records = good_records()
+    first, second = alike_ids()
+    records["居民"] += [
+        {
+            "姓名": "张小一",
+            "身份证号": first,
+            "居住小区或社区代码": "YS-001",
+            **ROOM_101,
+            "与户主关系": "子女",
+        },
+        {
+            "姓名": "张小二",
+            "身份证号": second,
+            "居住小区或社区代码": "YS-001",
+            **ROOM_101,
+            "与户主关系": "其他亲属",
+        },
+    ]
+    assert services.import_roster(book(records)).ok
+    out = export()
+    children = [r for r in sheet_rows(out, "居民") if r["姓名"] == "张**"]
+    assert len(children) == 2 and children[0]["身份证号"] == children[1]["身份证号"]
+
+    report = services.import_roster(out)
+    assert report.ok and sum(c.created + c.updated for c in report.counts.values()) == 0
+
+    wb = openpyxl.load_workbook(out)
+    for row in wb["居民"].iter_rows(min_row=3):
+        if row[0].value == "张**" and row[8].value == "子女":
+            row[8].value = "租户"
+    edited = io.BytesIO()
+    wb.save(edited)
+    edited.seek(0)
+    report = services.import_roster(edited)
+    assert [(i.sheet, i.column) for i in report.issues] == [("居民", "姓名")]
+    assert "身份证号加以区分" in report.issues[0].reason

@@ -460,6 +460,8 @@ class Importer(PeopleRows):
                     )
             if duties is not None:
                 duties = sorted(set(duties), key=duty_order.__getitem__)
+                if current is not None and set(duties) == set(current["duties"] or []):
+                    duties = None  # the same duties, perhaps in another order: keep them
             if row.bad:
                 self.settle(row, True)
                 continue

@@ -82,13 +82,18 @@ class OrgRows:
         self.org_by_name: dict[str, list[tuple]] = {}
         self.org_current: dict[tuple, dict] = {}
         self.org_key: dict[int, tuple] = {}
+        self.org_twins: set[tuple] = set()  # keys the system holds more than once
         for batch in chunks(names):
             for o in Organization.objects.filter(name__in=batch).values(*_ORG_FIELDS):
                 key = (self.region_code[o["region_id"]], o["name"])
+                if key in self.org_current and self.org_current[key]["pk"] != o["pk"]:
+                    self.org_twins.add(key)
                 self.org_current[key] = o
                 self.orgs[key] = o["pk"]
                 self.org_key[o["pk"]] = key
-                self.org_by_name.setdefault(o["name"], []).append(key)
+                keys = self.org_by_name.setdefault(o["name"], [])
+                if key not in keys:
+                    keys.append(key)
 
     def _organisation_owner_names(self) -> set[str]:
         data = self.data.get("owners")
@@ -158,6 +163,14 @@ class OrgRows:
             if name is None or region is None:
                 continue
             key = (region, name)
+            if key in self.org_twins:
+                row.error(
+                    "name",
+                    _(
+                        "The system holds several organisations of this name in this region; rename them there first."
+                    ),
+                    name,
+                )
             if self.duplicate(row, "name", seen, key):
                 continue
             if key not in self.orgs:

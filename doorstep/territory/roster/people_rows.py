@@ -67,6 +67,8 @@ class PeopleRows(OrgRows):
         self.person_changes: dict[int, dict] = {}  # existing pk → changed values
         self.person_change_where: dict[int, dict[str, tuple[str, int]]] = {}
         self.person_home_default: dict[str, tuple] = {}  # new owners: their compound
+        self.claimed: set[tuple[str, int]] = set()  # (sheet, person pk) already paired with a row
+        self.ambiguous: set[tuple[str, int]] = set()  # (sheet, row) paired among people alike
         self._owners()
         self._residents()
 
@@ -185,9 +187,11 @@ class PeopleRows(OrgRows):
 
     # --- people: matching ---------------------------------------------------------------------
 
-    def _fits(self, pk: int, pc: PersonCells, strict_phone: bool = True) -> bool:
+    def _fits(self, pk: int, pc: PersonCells, strict_phone: bool = True, gender: str | None = None) -> bool:
         p = self.people.get(pk)
         if p is None or p["anonymised_at"] is not None:
+            return False
+        if gender and p["gender"] and p["gender"] != gender:
             return False
         if pc.name is not None and p["name"] != pc.name:
             return False
@@ -201,8 +205,21 @@ class PeopleRows(OrgRows):
             return False
         return not (pc.id_number is not None and p["id_number"] not in ("", pc.id_number))
 
-    def match_person(self, row: Row, pc: PersonCells, context: list[int], context_key: str) -> str | None:
-        """The person key of a row: 'db:<pk>' for someone known, another key for someone new."""
+    def match_person(
+        self,
+        row: Row,
+        pc: PersonCells,
+        context: list[int],
+        context_key: str,
+        gender: str | None = None,
+        prefer=None,
+    ) -> str | None:
+        """The person key of a row: 'db:<pk>' for someone known, another key for someone new.
+
+        Masks can be alike (two children 张** whose ID numbers end alike): then the rows of the
+        workbook are paired one to one with the people they fit (`prefer` first), and such a
+        row may only confirm what is stored, not change it (see `ambiguous_change`).
+        """
         if pc.id_number:
             h = lookup_hash(pc.id_number)
             pk = self.person_by_hash.get(h)
@@ -222,19 +239,38 @@ class PeopleRows(OrgRows):
                     _("Several people have this name and phone; give the ID number to tell them apart."),
                 )
                 return None
-        near = [pk for pk in dict.fromkeys(context) if self._fits(pk, pc)]
+        near = [pk for pk in dict.fromkeys(context) if self._fits(pk, pc, gender=gender)]
         if not near and pc.phone:
             # The one person here of that name with another phone: the phone is new.
-            near = [pk for pk in dict.fromkeys(context) if self._fits(pk, pc, strict_phone=False)]
+            near = [
+                pk for pk in dict.fromkeys(context) if self._fits(pk, pc, strict_phone=False, gender=gender)
+            ]
+        sheet = row.sheet.key
         if len(near) == 1:
+            self.claimed.add((sheet, near[0]))
             return f"db:{near[0]}"
         if len(near) > 1:
-            row.error(
-                "name",
-                _("Several people here match this row; give the ID number to tell them apart."),
-                pc.shown_name,
-            )
-            return None
+            free = [pk for pk in near if (sheet, pk) not in self.claimed]
+
+            def fit(pk: int) -> tuple[bool, int]:
+                """Better: the preferred ones, then those with no data the row leaves blank."""
+                p = self.people[pk]
+                extra = (not (pc.phone or pc.phone_mask) and bool(p["phone"])) + (
+                    not (pc.id_number or pc.id_mask) and bool(p["id_number"])
+                )
+                return (not (prefer and prefer(pk)), extra)
+
+            chosen = min(free, key=fit) if free else None
+            if chosen is None:
+                row.error(
+                    "name",
+                    _("Several people here match this row; give the ID number to tell them apart."),
+                    pc.shown_name,
+                )
+                return None
+            self.claimed.add((sheet, chosen))
+            self.ambiguous.add((sheet, row.num))
+            return f"db:{chosen}"
         if pc.masked:
             column = "id_number" if pc.id_mask else "phone" if pc.phone_mask else "name"
             row.error(
@@ -248,6 +284,15 @@ class PeopleRows(OrgRows):
         if pc.phone:
             return f"np:{pc.name}|{pc.phone}"
         return f"cx:{context_key}|{pc.name}"
+
+    def ambiguous_change(self, row: Row, changes: bool) -> None:
+        """A row paired by alike masks may not change anything: which person it means is unsure."""
+        if changes and (row.sheet.key, row.num) in self.ambiguous:
+            row.error(
+                "name",
+                _("Several people here match this row; give the ID number to tell them apart."),
+                row.text("name"),
+            )
 
     def person_values(self, pc: PersonCells) -> dict:
         values = {"name": pc.name, "phone": pc.phone}
@@ -410,6 +455,7 @@ class PeopleRows(OrgRows):
             else:
                 plan = Plan("owners", row.num, (dkey, owner_key), existing["pk"], changed(existing, wanted))
             plan.touched = person_changes
+            self.ambiguous_change(row, plan.changes)
             if self.settle(row, plan.changes):
                 self.outcome(row.sheet, self.plan(plan))
         self._sole_owners(by_dwelling, today)
@@ -503,7 +549,14 @@ class PeopleRows(OrgRows):
             else:
                 context = self.people_in_region.get(info.pk, []) if info.pk else []
                 context_key = region
-            person_key = self.match_person(row, pc, context, context_key)
+            members = self.members_of.get(household["pk"], {}) if household else {}
+
+            def same_relation(pk, members=members, relation=relation):
+                return relation is not None and members.get(pk, {}).get("relation") == relation
+
+            person_key = self.match_person(
+                row, pc, context, context_key, gender=gender or pc.gender, prefer=same_relation
+            )
             if person_key is None:
                 continue
             if self.duplicate(row, "name", seen, (person_key, dkey or region)):
@@ -566,6 +619,7 @@ class PeopleRows(OrgRows):
                 self.plan(member_plan)
             becomes_head = dkey is not None and self.household_head.get(dkey) == person_key
             changes = person_changes or becomes_head or (member_plan is not None and member_plan.changes)
+            self.ambiguous_change(row, changes)
             if not self.settle(row, is_new or changes):
                 continue
             if is_new:
