@@ -5,6 +5,7 @@ transaction); export writes the same workbook for a part of the territory, maske
 user's role may see personal data and gives a reason, in which case the export is logged.
 """
 
+import logging
 from dataclasses import dataclass, field
 
 import openpyxl
@@ -19,6 +20,7 @@ from . import exporter, permissions, schema
 from .importer import Importer
 from .report import Report
 
+logger = logging.getLogger("doorstep.roster")
 MAX_UPLOAD_BYTES = getattr(settings, "DOORSTEP_ROSTER_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
 SHEET_ORDER = [s.title for s in schema.SHEETS]
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -39,7 +41,17 @@ def import_roster(source, *, user=None, dry_run: bool = False) -> Report:
     """
     if user is not None and not permissions.can_import(user):
         raise RosterError(_("Your role may not import rosters."))
-    return Importer(user, dry_run=dry_run).run(source)
+    report = Importer(user, dry_run=dry_run).run(source)
+    logger.info(
+        "roster import by %s: %s, %d problems, %d created, %d updated, %.1f s",
+        getattr(user, "username", "(command line)"),
+        "written" if report.written else "dry run" if report.dry_run and report.ok else "refused",
+        len(report.issues),
+        sum(c.created for c in report.counts.values()),
+        sum(c.updated for c in report.counts.values()),
+        report.seconds,
+    )
+    return report
 
 
 def check_upload(upload) -> None:
