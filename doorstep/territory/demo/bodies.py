@@ -162,20 +162,21 @@ class BodiesPart:
         self.party.update(level2)
 
         # Property companies: public welfare (sponsored) and market.
+        # Sponsors in turn: a subdistrict, a community, the state-owned enterprise. 秀江街道 comes
+        # first: its company serves the model compound 都市春天小区.
+        xiujiang = self.regions["360902002"]
+        by_subdistrict = [xiujiang] + [s for s in subdistricts if s != xiujiang]
         sponsors = []
         for i in range(self.scale.public_welfare):
             choice = i % 3
             if choice == 0:
-                s = subdistricts[(i // 3) % len(subdistricts)]
+                s = by_subdistrict[(i // 3) % len(by_subdistrict)]
                 sponsors.append((offices[s.pk], s))
             elif choice == 1:
                 c = communities[(i * 7) % len(communities)]
                 sponsors.append((residents_committees[c.pk], c))
             else:
                 sponsors.append((soe, city))
-        # The model compound's company: 秀江街道 runs a public-welfare company.
-        xiujiang = self.regions["360902002"]
-        sponsors[0] = (offices[xiujiang.pk], xiujiang)
         self.public_welfare_companies = self._orgs(
             [
                 Organization(
@@ -247,7 +248,6 @@ class BodiesPart:
         committee_plans = (need + others)[: scale.committees]
         self.committee_of: dict[int, Organization] = {}
         memberships = []
-        staff_pool = []
         orgs = []
         for i, plan in enumerate(committee_plans):
             pmc = i % 4 == 3 and not plan.model
@@ -276,7 +276,6 @@ class BodiesPart:
                 org.term_end = end = add_years(start, 3) - timedelta(days=1)
             if pmc:
                 people = [self.person(age=(30, 55), home=plan.community, staff=True) for _ in range(2)]
-                staff_pool += people
                 chosen = people + rng.sample(owners, min(3, len(owners)))
             else:
                 chosen = rng.sample(owners, min(size, len(owners)))
