@@ -346,7 +346,7 @@ def create_committee(
     _check_scope(by, compound)
     if term_start is None or term_end is None or term_end <= term_start:
         raise ValidationError(_("The term must end after it starts."), code="term")
-    if kind == Kind.OWNERS_COMMITTEE and term_end > _add_years(term_start, OWNERS_COMMITTEE_MAX_YEARS):
+    if kind == Kind.OWNERS_COMMITTEE and term_end > add_years(term_start, OWNERS_COMMITTEE_MAX_YEARS):
         raise ValidationError(
             _("An owners' committee is elected for at most %(years)d years.")
             % {"years": OWNERS_COMMITTEE_MAX_YEARS},
@@ -384,7 +384,8 @@ def create_committee(
     return org
 
 
-def _add_years(day: date, years: int) -> date:
+def add_years(day: date, years: int) -> date:
+    """The same day `years` later (28 February for a 29 February)."""
     try:
         return day.replace(year=day.year + years)
     except ValueError:  # 29 February

@@ -1,6 +1,6 @@
 """Property service per compound over time (物业服务), and coverage of old compounds (覆盖率).
 
-A compound's property service is a chain of periods without gaps or overlaps in the order
+A compound's property service is a chain of periods that never overlap, in the order
 they were recorded: each change closes the current period on the day before the new one
 starts. Modes: market company (市场化), public-welfare company (公益性, run by a subdistrict,
 community or state-owned enterprise), self-managed by the owners' committee (自管), or none.
@@ -16,15 +16,16 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from .models import Organization, PropertyService, Region
 from .organizations import COMMITTEE_KINDS
-from .selectors import regions_visible, scope_for
+
+# The rule for a compound's mode on a day lives in selectors (the tree's coverage column uses it too).
+from .selectors import COVERED_MODES, mode_on, regions_visible, scope_for
 
 Mode = PropertyService.Mode
-COVERED_MODES = frozenset({Mode.MARKET, Mode.PUBLIC_WELFARE, Mode.SELF_MANAGED})
 # Which company a mode needs: a property company of that company_mode, a committee, or nobody.
 _COMPANY_MODE = {
     Mode.MARKET: Organization.CompanyMode.MARKET,
@@ -177,14 +178,6 @@ class Coverage:
         return self.by_mode.get(mode, 0)
 
 
-def _mode_on(on: date) -> Subquery:
-    return Subquery(
-        PropertyService.objects.filter(_active_on(on), compound=OuterRef("pk"))
-        .order_by("-start")
-        .values("mode")[:1]
-    )
-
-
 def _subtree(region: Region) -> QuerySet:
     return Region.objects.descendants(region, include_self=True).values("pk")
 
@@ -207,7 +200,7 @@ def coverage(region: Region, on: date, *, old_only: bool = True) -> Coverage:
     qs = Region.objects.filter(level=Region.Level.COMPOUND, pk__in=_subtree(region))
     if old_only:
         qs = qs.filter(is_old_compound=True)
-    rows = qs.annotate(mode_on=_mode_on(on)).values("mode_on").annotate(n=Count("pk")).order_by()
+    rows = qs.annotate(mode_on=mode_on(on)).values("mode_on").annotate(n=Count("pk")).order_by()
     return _coverage(region, on, {row["mode_on"]: row["n"] for row in rows})
 
 
@@ -225,7 +218,7 @@ def coverage_table(user, region: Region, on: date, *, old_only: bool = True) -> 
     children = list(children)
     if not children:
         return []
-    rows = scope.filter(Region.objects.filter(pk__in=_subtree(region)), "pk").annotate(mode_on=_mode_on(on))
+    rows = scope.filter(Region.objects.filter(pk__in=_subtree(region)), "pk").annotate(mode_on=mode_on(on))
     parent_of: dict[int, int | None] = {}
     compounds: list[tuple[int, str | None]] = []
     for pk, parent_id, level, is_old, mode in rows.values_list(

@@ -20,6 +20,7 @@ from doorstep.territory.models import (
     PropertyService,
     Region,
 )
+from doorstep.territory.organizations import add_years
 
 from . import places
 from .common import (
@@ -33,7 +34,6 @@ from .common import (
     Mode,
     Pos,
     Someone,
-    add_years,
     day_between,
     unique_name,
 )

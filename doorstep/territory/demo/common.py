@@ -145,10 +145,3 @@ def unique_name(rng: random.Random, words, suffix: str, used: set[str], prefix: 
 
 def day_between(rng: random.Random, start: date, end: date) -> date:
     return start + timedelta(days=rng.randint(0, (end - start).days))
-
-
-def add_years(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)

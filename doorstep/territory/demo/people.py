@@ -15,16 +15,13 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
+from doorstep.core.ids import check_character
+
 from . import places
 
 DEMO_ADDRESS_CODE = "360999"
 RESIDENT_PHONE_PREFIX = "19900"
 STAFF_PHONE_PREFIX = "19901"
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-
-
-def check_character(first17: str) -> str:
-    return "10X98765432"[sum(int(d) * w for d, w in zip(first17, _WEIGHTS, strict=True)) % 11]
 
 
 class PeopleFactory:
