@@ -7,7 +7,6 @@ property companies and their sponsors, stations under their platform.
 """
 
 import re
-from datetime import date
 from types import SimpleNamespace
 
 from django.core.exceptions import ValidationError
@@ -20,6 +19,7 @@ from doorstep.territory.organizations import (
     PARTY_LEVEL_NAMES,
     PARTY_LEVELS,
     SPONSORS,
+    add_years,
     clean_credit_code,
     party_level,
 )
@@ -52,13 +52,6 @@ def _public_phone(value: str) -> str:
     if not _PUBLIC_PHONE.fullmatch(value):
         raise cells.CellError(_("Not a phone number."))
     return value
-
-
-def _add_years(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
 
 
 def _overlap(start_a, end_a, start_b, end_b) -> bool:
@@ -412,7 +405,7 @@ class OrgRows:
             state["kind"] == K.OWNERS_COMMITTEE
             and start
             and end
-            and end > _add_years(start, OWNERS_COMMITTEE_MAX_YEARS)
+            and end > add_years(start, OWNERS_COMMITTEE_MAX_YEARS)
         ):
             row.error(
                 "term_end",
