@@ -3,11 +3,12 @@
 Two scales share one builder: `demo` (every named place, a few thousand dwellings, seconds)
 and `seed` (the article's scale — 1,925 + 682 grids, 404 committees, 330 party organisations,
 492 old compounds — for benchmarks). Mass rows go in with bulk_create, the biggest tables
-through `bulk.FastTable`; the article's named
-bodies (five-party joint bodies, 新城国际小区's change of property company) go through the
-services, so the demo exercises the same rules as the product.
+through `bulk.FastTable`; the article's named bodies (five-party joint bodies, 新城国际小区's
+change of property company) go through the services, so the demo exercises the same rules as
+the product.
 
-Everything is deterministic (a fixed random seed): two builds give the same city.
+Everything is deterministic (a fixed random seed): two builds on one day give the same city
+(birth dates count back from the day of the build, so ages stay plausible).
 """
 
 from __future__ import annotations

@@ -166,11 +166,8 @@ class RegionsPart:
         regions = []
         for cid, lst in per.items():
             community = by_id[cid]
-            grid_count = self._residential_grid_count(community, len(communities))
-            dedicated = self._dedicated_grid_count(community, len(communities))
-            rect = self.community_rects[cid]
-            res_zone, _band = layout.split_band(rect, 0.18) if dedicated else (rect, None)
-            strips = layout.columns(res_zone, grid_count)
+            strips, _cells = self._zones(community, len(communities))
+            grid_count = len(strips)
             per_strip: dict[int, list[int]] = defaultdict(list)
             for i in range(len(lst)):
                 per_strip[i % grid_count].append(i)
@@ -233,6 +230,17 @@ class RegionsPart:
     def _community_index(self, community: Region) -> int:
         return self._order.setdefault(community.pk, len(self._order))
 
+    def _zones(self, community: Region, count: int) -> tuple[list[layout.Rect], list[layout.Rect]]:
+        """A community cell cut into residential grid strips (compounds stand in them) and, in a
+        band along its south edge, the cells of its dedicated grids."""
+        n_res = self._residential_grid_count(community, count)
+        n_ded = self._dedicated_grid_count(community, count)
+        rect = self.community_rects[community.pk]
+        if not n_ded:
+            return layout.columns(rect, n_res), []
+        residential, band = layout.split_band(rect, 0.18)
+        return layout.columns(residential, n_res), layout.columns(band, n_ded, gap=0.05)
+
     def _residential_grid_count(self, community: Region, count: int) -> int:
         total = self.scale.residential_grids
         if total is None:
@@ -274,43 +282,22 @@ class RegionsPart:
         grids: list[Grid] = []
         covers: list[tuple[Grid, list[Region]]] = []
         for community in communities:
-            n_res = self._residential_grid_count(community, count)
-            n_ded = self._dedicated_grid_count(community, count)
-            rect = self.community_rects[community.pk]
-            res_zone, band = layout.split_band(rect, 0.18) if n_ded else (rect, None)
-            strips = layout.columns(res_zone, n_res)
+            strips, cells = self._zones(community, count)
             plans = by_community[community.pk]
             for g, strip in enumerate(strips):
-                grid = Grid(
-                    code=f"{community.code}-W{g + 1:02d}",
-                    name=f"{community.name}第{g + 1}网格",
-                    kind=Grid.Kind.RESIDENTIAL,
-                    duties=rng.choice(self.DUTY_SETS),
-                    community=community,
-                    boundary=layout.polygon(strip),
-                    centroid_lng=layout.center(strip)[0],
-                    centroid_lat=layout.center(strip)[1],
-                    geometry_version=1,
+                name = f"{community.name}第{g + 1}网格"
+                grid = _grid(
+                    community, f"W{g + 1:02d}", name, Grid.Kind.RESIDENTIAL, rng.choice(self.DUTY_SETS), strip
                 )
                 grids.append(grid)
                 self.grids[community.pk].append(grid)
-                covers.append((grid, [p.region for i, p in enumerate(plans) if i % n_res == g]))
-            if n_ded:
-                for d, cell in enumerate(layout.columns(band, n_ded, gap=0.05)):
-                    kind, label, duties = self._dedicated_kind(community, d, schools)
-                    grid = Grid(
-                        code=f"{community.code}-Z{d + 1:02d}",
-                        name=label if label.endswith("网格") else f"{community.name}{label}专属网格",
-                        kind=kind,
-                        duties=duties,
-                        community=community,
-                        boundary=layout.polygon(cell),
-                        centroid_lng=layout.center(cell)[0],
-                        centroid_lat=layout.center(cell)[1],
-                        geometry_version=1,
-                    )
-                    grids.append(grid)
-                    self.dedicated[community.pk].append(grid)
+                covers.append((grid, [p.region for i, p in enumerate(plans) if i % len(strips) == g]))
+            for d, cell in enumerate(cells):
+                kind, label, duties = self._dedicated_kind(community, d, schools)
+                name = label if label.endswith("网格") else f"{community.name}{label}专属网格"
+                grid = _grid(community, f"Z{d + 1:02d}", name, kind, duties, cell)
+                grids.append(grid)
+                self.dedicated[community.pk].append(grid)
         Grid.objects.bulk_create(grids, batch_size=BATCH)
         through = Grid.compounds.through
         through.objects.bulk_create(
@@ -326,8 +313,25 @@ class RegionsPart:
         if schools.get(sub_code):
             name = schools[sub_code].pop(0)
             return Grid.Kind.SCHOOL, f"{name}专属网格", ["party", "governance", "safety", "fire"]
-        kind, label, duties = self.DEDICATED_KINDS[(index + community.pk) % len(self.DEDICATED_KINDS)]
+        kind, label, duties = self.DEDICATED_KINDS[
+            (index + self._community_index(community)) % len(self.DEDICATED_KINDS)
+        ]
         return kind, label, duties
+
+
+def _grid(community: Region, suffix: str, name: str, kind: str, duties: list[str], rect: layout.Rect) -> Grid:
+    lng, lat = layout.center(rect)
+    return Grid(
+        code=f"{community.code}-{suffix}",
+        name=name,
+        kind=kind,
+        duties=duties,
+        community=community,
+        boundary=layout.polygon(rect),
+        centroid_lng=lng,
+        centroid_lat=lat,
+        geometry_version=1,
+    )
 
 
 def _hull(rects: list[layout.Rect]) -> dict:
