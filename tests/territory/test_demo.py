@@ -381,13 +381,24 @@ def test_command_prints_summary_and_logins(demo, settings):
     assert "demo-resident" in text
 
 
+def _fingerprint():
+    return (
+        sorted(Grid.objects.values_list("code", "name", "kind")),
+        sorted(Organization.objects.values_list("name", "kind", "region__code")),
+        sorted(PropertyService.objects.values_list("compound__code", "mode", "company__name", "start")),
+    )
+
+
 def test_reset_rebuilds_the_same_city(demo, settings):
     settings.DEBUG = True
+    before = _fingerprint()
     out = io.StringIO()
     call_command("demo", "--reset", stdout=out)
     assert "演示城市" in out.getvalue()
     assert build_demo("demo").counts == demo.counts
     assert Region.objects.filter(name="都市春天小区").count() == 1
+    # New database ids, the same city.
+    assert _fingerprint() == before
 
 
 def test_a_city_not_built_by_the_demo_gets_no_logins(demo, settings):
