@@ -15,7 +15,7 @@ run: setup messages
 	$(BIN)/doorstep serve --port 8000
 
 test: dev messages
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n auto $(PYTEST_ARGS)
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

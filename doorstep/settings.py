@@ -161,6 +161,8 @@ def _package_static(package: str) -> list[tuple[str, str]]:
 
 
 STATICFILES_DIRS = _package_static("leaflet")
+# How often a process checks whether boundaries changed elsewhere (point-location index).
+LOCATE_CHECK_SECONDS = float(env("DOORSTEP_LOCATE_CHECK_SECONDS") or 5)
 DOORSTEP_TILE_URL = env("DOORSTEP_TILE_URL") or ""
 DOORSTEP_CITY_NAME = env("DOORSTEP_CITY_NAME") or "宜春市"
 # City default office hours for working-hour limits, JSON (see doorstep/core/workcalendar/hours.py);

@@ -91,12 +91,13 @@ PAGES = {
 MAX_QUERIES = 16
 
 
-@pytest.mark.parametrize("page", PAGES)
-@pytest.mark.parametrize("role_at", ["city", "county_a"])
+# A county leader cannot open the city page (outside their scope), so that pair is left out.
+CASES = [(page, role_at) for role_at in ("city", "county_a") for page in PAGES if (page, role_at) != ("city", "county_a")]
+
+
+@pytest.mark.parametrize(("page", "role_at"), CASES)
 def test_query_count_does_not_grow_with_the_tree(client, city, django_assert_max_num_queries, page, role_at):
     client.force_login(factories.role("leader", getattr(city, role_at)))
-    if page == "city" and role_at != "city":
-        pytest.skip("the city is outside a county's scope")
     small_tree(city)
     url = PAGES[page](city)
     with django_assert_max_num_queries(MAX_QUERIES):
