@@ -17,7 +17,9 @@ PROD = {
 def doorstep(*args: str, env: dict, tmp_path) -> subprocess.CompletedProcess:
     # The browser tests' DJANGO_ALLOW_ASYNC_UNSAFE must not leak into a production check.
     full = {
-        k: v for k, v in os.environ.items() if not k.startswith("DOORSTEP_") and k != "DJANGO_ALLOW_ASYNC_UNSAFE"
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("DOORSTEP_") and k != "DJANGO_ALLOW_ASYNC_UNSAFE"
     }
     full.update(env, DOORSTEP_DATA_DIR=str(tmp_path))
     return subprocess.run(

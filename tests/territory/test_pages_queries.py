@@ -92,7 +92,12 @@ MAX_QUERIES = 16
 
 
 # A county leader cannot open the city page (outside their scope), so that pair is left out.
-CASES = [(page, role_at) for role_at in ("city", "county_a") for page in PAGES if (page, role_at) != ("city", "county_a")]
+CASES = [
+    (page, role_at)
+    for role_at in ("city", "county_a")
+    for page in PAGES
+    if (page, role_at) != ("city", "county_a")
+]
 
 
 @pytest.mark.parametrize(("page", "role_at"), CASES)

@@ -153,7 +153,9 @@ def test_user_without_a_role_sees_an_empty_tree(client, city):
 def test_console_menu_is_for_staff_only(client, city):
     client.force_login(factories.role("community_staff", city.community_a))
     html = client.get(reverse("territory:tree")).content.decode()
-    assert f'href="{reverse("territory:search")}"' in html and f'href="{reverse("territory:coverage")}"' in html
+    assert (
+        f'href="{reverse("territory:search")}"' in html and f'href="{reverse("territory:coverage")}"' in html
+    )
     client.force_login(factories.user())  # a login without a staff role, such as a resident
     html = client.get(reverse("territory:tree")).content.decode()
     assert f'href="{reverse("territory:search")}"' not in html
