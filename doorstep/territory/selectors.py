@@ -474,3 +474,15 @@ def community_grids(community: Region) -> list[Grid]:
         .prefetch_related(_members_prefetch())
         .order_by("code")
     )
+
+
+def public_compounds(query: str = "", limit: int = 30) -> list[Region]:
+    """Compounds anyone may look up (their public cards hold no personal data): the model
+    compounds first, or those whose name contains `query`."""
+    qs = Region.objects.filter(level=Region.Level.COMPOUND).select_related("parent__parent__parent")
+    query = query.strip()
+    if query:
+        qs = qs.filter(name__icontains=query).order_by("name")
+    else:
+        qs = qs.filter(is_model_compound=True).order_by("code")
+    return list(qs[:limit])
