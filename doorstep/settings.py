@@ -60,6 +60,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "doorstep.core",
     "doorstep.territory",
+    "doorstep.demands",
+    "django_tasks",
+    "django_tasks_db",
     "doorstep.web",
 ]
 
@@ -121,6 +124,13 @@ def database_config() -> dict:
 
 
 DATABASES = {"default": database_config()}
+
+# Background jobs: Django's tasks interface with the database backend; `doorstep worker` runs them.
+TASKS = {
+    "default": {
+        "BACKEND": env("DOORSTEP_TASK_BACKEND") or "django_tasks_db.DatabaseBackend",
+    }
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

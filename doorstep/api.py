@@ -1,0 +1,12 @@
+"""The JSON API at /api/v1/ (django-ninja). Each app adds its router here."""
+
+from ninja import NinjaAPI
+
+api = NinjaAPI(
+    title="doorstep API",
+    version="1",
+    urls_namespace="api",
+    description="春天里·家门口的服务 — territory, demands and cases.",
+)
+
+api.add_router("/", "doorstep.demands.api.router")

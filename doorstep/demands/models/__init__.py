@@ -1,0 +1,18 @@
+"""民需解在家门口 — demands (every voice) and the cases that answer them."""
+
+from .cases import Case, CaseEvent, Postponement, Rating, WhistlePart
+from .categories import Category, TimeLimit
+from .demands import Demand, Follow, Photo
+
+__all__ = [
+    "Case",
+    "CaseEvent",
+    "Category",
+    "Demand",
+    "Follow",
+    "Photo",
+    "Postponement",
+    "Rating",
+    "TimeLimit",
+    "WhistlePart",
+]
