@@ -8,6 +8,7 @@ DOORSTEP_DATA_DIR       default: ./data
 DOORSTEP_ALLOWED_HOSTS  comma separated; default localhost names in debug
 DOORSTEP_TILE_URL       map tile URL template; empty means no tiles (pages still work)
 DOORSTEP_OFFICE_HOURS   city default office hours, JSON: {"blocks": ["08:30-12:00", "14:30-17:30"]}
+DOORSTEP_SATISFIED_INCLUDES_BASIC  "1": 满意率 counts "basically satisfied" (score 3) too
 """
 
 import importlib.util
@@ -178,6 +179,8 @@ DOORSTEP_CITY_NAME = env("DOORSTEP_CITY_NAME") or "宜春市"
 # City default office hours for working-hour limits, JSON (see doorstep/core/workcalendar/hours.py);
 # empty: 08:30-12:00 and 14:30-17:30.
 DOORSTEP_OFFICE_HOURS = env("DOORSTEP_OFFICE_HOURS") or None
+# 满意率: count "basically satisfied" (score 3) as satisfied, as some cities do (default: no).
+DEMANDS_SATISFIED_INCLUDES_BASIC = env_bool("DOORSTEP_SATISFIED_INCLUDES_BASIC", False)
 
 LOGGING = {
     "version": 1,
