@@ -54,6 +54,9 @@ class Demand(TimeStampedModel):
     )
     anonymous = models.BooleanField(_("anonymous"), default=False)
     contact_phone = models.CharField(_("contact phone"), max_length=11, blank=True)
+    contact_name = models.CharField(
+        _("contact name"), max_length=64, blank=True, help_text=_("As given by a caller or visitor.")
+    )
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
