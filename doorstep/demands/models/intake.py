@@ -1,5 +1,7 @@
 """Intake bookkeeping: the daily number counter, one-time keys, and the triage log."""
 
+import contextlib
+
 from django.conf import settings
 from django.db import models, transaction
 from django.db.models.signals import post_delete
@@ -82,9 +84,7 @@ def _remove_photo_files(sender, instance, **kwargs):
 
     def remove():
         for name in names:
-            try:
+            with contextlib.suppress(Exception):  # a missing file is no reason to fail a deletion
                 storage.delete(name)
-            except Exception:  # noqa: BLE001 - a missing file is no reason to fail a deletion
-                pass
 
     transaction.on_commit(remove)
