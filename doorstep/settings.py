@@ -9,6 +9,10 @@ DOORSTEP_ALLOWED_HOSTS  comma separated; default localhost names in debug
 DOORSTEP_TILE_URL       map tile URL template; empty means no tiles (pages still work)
 DOORSTEP_OFFICE_HOURS   city default office hours, JSON: {"blocks": ["08:30-12:00", "14:30-17:30"]}
 DOORSTEP_SATISFIED_INCLUDES_BASIC  "1": 满意率 counts "basically satisfied" (score 3) too
+DOORSTEP_CITY_DESK_REGION  region code that takes reports from outside the territory (empty: refused)
+DOORSTEP_SUGGEST_AUTO_SCORE  a suggested category at least this sure (0..1, default 0.6) is used
+DOORSTEP_TILE_SYSTEM    coordinate system of the tile server: wgs84 (default) or gcj02
+DOORSTEP_PHOTO_MAX_BYTES / DOORSTEP_PHOTO_MAX_PIXELS  photo upload limits (10 MB, 64 million px)
 """
 
 import importlib.util
@@ -181,6 +185,14 @@ DOORSTEP_CITY_NAME = env("DOORSTEP_CITY_NAME") or "宜春市"
 DOORSTEP_OFFICE_HOURS = env("DOORSTEP_OFFICE_HOURS") or None
 # 满意率: count "basically satisfied" (score 3) as satisfied, as some cities do (default: no).
 DEMANDS_SATISFIED_INCLUDES_BASIC = env_bool("DOORSTEP_SATISFIED_INCLUDES_BASIC", False)
+# Intake (demands): where reports from outside the territory go (a region code; empty: refused
+# with a message), when a suggested category is used without asking, the map tiles' coordinate
+# system (a GCJ-02 tile server needs taps converted), and photo limits.
+DOORSTEP_CITY_DESK_REGION = env("DOORSTEP_CITY_DESK_REGION") or ""
+DOORSTEP_SUGGEST_AUTO_SCORE = float(env("DOORSTEP_SUGGEST_AUTO_SCORE") or 0.6)
+DOORSTEP_TILE_SYSTEM = (env("DOORSTEP_TILE_SYSTEM") or "wgs84").lower()
+DOORSTEP_PHOTO_MAX_BYTES = int(env("DOORSTEP_PHOTO_MAX_BYTES") or 10 * 1024 * 1024)
+DOORSTEP_PHOTO_MAX_PIXELS = int(env("DOORSTEP_PHOTO_MAX_PIXELS") or 64_000_000)
 
 LOGGING = {
     "version": 1,
