@@ -26,7 +26,9 @@ def build_place(city) -> SimpleNamespace:
     rider_user = factories.user("rider")
     rider = factories.person("刘骑手", phone="13907958888", user=rider_user)
     rider.tags.add(PersonTag.objects.get_or_create(slug="rider", defaults={"name": "外卖骑手"})[0])
-    locate.invalidate()  # a territory made for this test: the next lookup re-reads it
+    # A territory made for this test: re-read it now, before any thread looks a point up.
+    locate.invalidate()
+    locate.locate(*INSIDE_A)
     return SimpleNamespace(
         city=city,
         furnished=furnished,

@@ -50,7 +50,9 @@ def test_report_with_a_photo_and_a_map_tap_gives_a_number(phone, place, media):
     tap_map_centre(phone)
     assert "都市春天小区" in phone.locator("#rp-nearby").inner_text()
     phone.fill("#rp-text", "小区3栋门口的路灯坏了一个星期，晚上很黑")
-    phone.select_option("#rp-category", label="小区路灯")
+    # suggestions arrive while typing; tapping one chooses it
+    phone.locator("#rp-chips .rp-chip", has_text="小区路灯").click()
+    assert phone.locator("#rp-category option:checked").inner_text() == "小区路灯"
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= 375, f"page is {width}px wide on a 375px screen"
 
@@ -107,3 +109,60 @@ def test_me_too_on_a_similar_report_nearby(phone, place):
     assert Follow.objects.filter(demand=other, user=place.resident, me_too=True).exists()
     assert Demand.objects.count() == 1  # no new report was needed
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+
+
+def test_a_tap_on_gcj02_tiles_is_sent_as_gcj02_and_stored_as_wgs84(phone, place, settings):
+    settings.DOORSTEP_TILE_URL = "http://tiles.example.invalid/{z}/{x}/{y}.png"
+    settings.DOORSTEP_TILE_SYSTEM = "gcj02"
+    blank = BytesIO()
+    Image.new("RGB", (256, 256), (235, 240, 245)).save(blank, "PNG")
+    phone.route(
+        "http://tiles.example.invalid/**",
+        lambda route: route.fulfill(body=blank.getvalue(), content_type="image/png"),
+    )
+    open_report_page(phone)
+    tap_map_centre(phone)  # the map opens on the compound's centre, drawn in GCJ-02
+    assert phone.input_value("input[name=system]") == "gcj02"
+    tapped = float(phone.input_value("input[name=lng]")), float(phone.input_value("input[name=lat]"))
+    assert tapped[0] > 114.384  # GCJ-02 is about 500 m east of WGS-84 here
+    assert "都市春天小区" in phone.locator("#rp-nearby").inner_text()
+    phone.fill("#rp-text", "小区路灯坏了好几天")
+    phone.click("#rp-submit")
+    phone.wait_for_url(re.compile(r"/demands/report/thanks/"))
+    demand = Demand.objects.get()
+    assert demand.input_system == "gcj02" and (demand.input_lng, demand.input_lat) == pytest.approx(tapped)
+    assert (demand.lng, demand.lat) == pytest.approx((114.38, 27.80), abs=0.0003)  # the centre, in WGS-84
+    assert demand.region == place.city.compound_a
+
+
+def test_staff_enter_a_12345_transfer(page, place):
+    login(page, "yiyang")
+    page.goto(page.base + "/demands/report/staff/")
+    page.select_option("#rp-channel", "hotline")
+    page.fill("input[name=external_ticket]", "GD20251008-0042")
+    page.fill("input[name=contact_name]", "王先生")
+    page.fill("input[name=contact_phone]", "139 0795 1234")
+    page.select_option("#rp-region", label="都市春天小区")
+    page.fill("#rp-text", "来电反映小区3栋门口路灯不亮")
+    page.select_option("#rp-category", label="小区路灯")
+    page.click("#rp-submit")
+    page.wait_for_url(re.compile(r"/demands/report/thanks/"))
+    assert "诉求已保存" in page.locator("main").inner_text()
+    demand = Demand.objects.get()
+    assert (demand.channel, demand.external_ticket, demand.contact_phone) == (
+        "hotline",
+        "GD20251008-0042",
+        "13907951234",
+    )
+    assert demand.region == place.city.compound_a and demand.entered_by == place.desk
+    # the same ticket again: refused on the page, the form stays filled
+    page.get_by_role("link", name="再录入一条").click()
+    page.select_option("#rp-channel", "hotline")
+    page.fill("input[name=external_ticket]", "GD20251008-0042")
+    page.select_option("#rp-region", label="都市春天小区")
+    page.fill("#rp-text", "同一张工单又来了")
+    page.click("#rp-submit")
+    page.wait_for_selector('[data-errors-for="external_ticket"] .error')
+    assert "已经录入过" in page.locator('[data-errors-for="external_ticket"]').inner_text()
+    assert page.input_value("#rp-text") == "同一张工单又来了"
+    assert Demand.objects.count() == 1

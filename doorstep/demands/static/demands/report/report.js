@@ -86,7 +86,8 @@
       var li = document.createElement("li");
       li.className = "rp-thumb busy";
       li.dataset.photo = item.id;
-      li.innerHTML = '<span class="rp-thumb-state"></span><button type="button" class="rp-remove link"></button>';
+      li.innerHTML = '<span class="rp-thumb-n"></span><span class="rp-thumb-state"></span>' +
+        '<button type="button" class="rp-remove link"></button>';
       li.querySelector(".rp-thumb-state").textContent = S.preparing || "…";
       var remove = li.querySelector(".rp-remove");
       remove.textContent = S.remove || "×";
@@ -116,6 +117,8 @@
   }
   function count() {
     if (note) note.textContent = fmt(S.photo_count, { n: photos.length, max: MAX });
+    // The server names a bad photo by its place in the list ("photo 2: …"): show the places.
+    list.querySelectorAll(".rp-thumb-n").forEach(function (n, i) { n.textContent = String(i + 1); });
   }
   form.querySelectorAll(".rp-file").forEach(function (input) {
     input.addEventListener("change", function () {
