@@ -1,4 +1,5 @@
-"""`doorstep demo [--scale demo|seed] [--dwellings N] [--reset]`: build the Yichun demo city.
+"""`doorstep demo [--scale demo|seed] [--dwellings N] [--reset]`: build the Yichun demo city
+(and, with the demands app, its demands and cases: doorstep/demands/demo.py).
 
 Runs on every `make run`: when the city is already there it only adds missing demo logins and
 prints them, so it returns in a moment. Refuses to run with DOORSTEP_DEBUG=0: demo logins
@@ -8,6 +9,7 @@ with a published password have no place on a production system.
 import time
 from datetime import date
 
+from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
@@ -46,6 +48,11 @@ class Command(BaseCommand):
         if dwellings is not None and dwellings < 100:
             raise CommandError(_("Build at least 100 dwellings."))
         started = time.monotonic()
+        demands = apps.is_installed("doorstep.demands")
+        if reset and demands:
+            from doorstep.demands.demo import delete_demo_demands
+
+            delete_demo_demands()  # they protect the regions the reset deletes
         result = build_demo(scale, dwellings=dwellings, reset=reset)
         seconds = time.monotonic() - started
         if result.built:
@@ -63,6 +70,11 @@ class Command(BaseCommand):
             if scale != result.scale:
                 self.stdout.write(_("Use --reset to rebuild it at %(scale)s scale.") % {"scale": scale})
         self.print_summary(result.counts)
+        if demands and result.logins:
+            from doorstep.demands.demo import build_demo_demands, describe
+
+            self.stdout.write("")
+            self.stdout.write(describe(build_demo_demands()))
         self.print_logins(result.logins)
 
     def print_summary(self, counts):
