@@ -102,9 +102,14 @@ def next_number(at=None) -> str:
     commits, so concurrent submissions take turns and a rollback hands the number back.
     """
     day = timezone.localdate(at or timezone.now())
-    counter, _created = DemandCounter.objects.get_or_create(day=day)
-    DemandCounter.objects.filter(pk=counter.pk).update(last=F("last") + 1)
-    last = DemandCounter.objects.filter(pk=counter.pk).values_list("last", flat=True).get()
+    rows = DemandCounter.objects.filter(day=day)
+    if not rows.update(last=F("last") + 1):  # the day's first number (or a race for it)
+        try:
+            with transaction.atomic():
+                DemandCounter.objects.create(day=day, last=1)
+        except IntegrityError:  # another submission created the row first: take the next one
+            rows.update(last=F("last") + 1)
+    last = rows.values_list("last", flat=True).get()
     return f"{day:%Y%m%d}-{last:04d}"
 
 

@@ -166,3 +166,38 @@ def test_staff_enter_a_12345_transfer(page, place):
     assert "已经录入过" in page.locator('[data-errors-for="external_ticket"]').inner_text()
     assert page.input_value("#rp-text") == "同一张工单又来了"
     assert Demand.objects.count() == 1
+
+
+def test_a_lost_answer_keeps_the_form_and_sending_again_makes_one_report(phone, place, media):
+    """The server saves the report but the phone never hears back (the network drops): the page
+    says so and keeps everything; pressing send again gives the same number, not a second report."""
+    open_report_page(phone)
+    phone.set_input_files(
+        "#rp-album",
+        files=[{"name": "IMG_0003.jpg", "mimeType": "image/jpeg", "buffer": samples.jpeg(800, 600)}],
+    )
+    phone.wait_for_selector("#rp-thumbs li img")
+    tap_map_centre(phone)
+    phone.fill("#rp-text", "小区路灯坏了好几天")
+
+    def lose_the_answer(route):
+        if route.request.method == "POST":
+            route.fetch()  # the server gets it and saves it …
+            route.abort("connectionreset")  # … and the answer is lost on the way back
+        else:
+            route.continue_()
+
+    phone.route(re.compile(r".*/demands/report/$"), lose_the_answer)
+    phone.click("#rp-submit")
+    phone.wait_for_function("document.querySelector('#rp-status').textContent.includes('网络不畅')")
+    assert Demand.objects.count() == 1
+    assert phone.input_value("#rp-text") == "小区路灯坏了好几天"
+    assert phone.locator("#rp-thumbs li img").count() == 1
+    assert phone.is_enabled("#rp-submit")
+
+    phone.unroute(re.compile(r".*/demands/report/$"))
+    phone.click("#rp-submit")
+    phone.wait_for_url(re.compile(r"/demands/report/thanks/"))
+    demand = Demand.objects.get()
+    assert phone.locator("#rp-number").inner_text().strip() == demand.number
+    assert Photo.objects.filter(demand=demand).count() == 1
