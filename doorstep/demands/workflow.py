@@ -22,8 +22,10 @@ FIELD = frozenset(
     {"grid_worker", "community_staff", "subdistrict_staff", "department_liaison", "property_staff", "admin"}
 )
 SUPERVISORS = frozenset({"subdistrict_staff", "leader", "admin"})
-RESIDENT = "reporter"  # the person who reported it (or follows it, for rating)
-SYSTEM = "system"  # the background worker
+RESIDENT = "reporter"  # the person who reported it
+SYSTEM = "system"  # the background worker and the automatic steps of the services
+VERIFIERS = frozenset({"grid_worker", "community_staff", "admin", RESIDENT})
+HANDLING_STAGES = (S.ACCEPTED, S.DISPATCHED, S.HANDLING, S.RETURNED)
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,8 @@ TABLE: dict[str, Transition] = {
         _t("accept", [S.SUBMITTED], S.ACCEPTED, _("Accept"), DESK | {"grid_worker"}),
         _t("reject", [S.SUBMITTED], S.NOT_ACCEPTED, _("Do not accept"), DESK, note_required=True),
         _t("merge", [S.SUBMITTED, S.ACCEPTED], S.MERGED, _("Merge as duplicate"), DESK),
-        _t("dispatch", [S.ACCEPTED, S.RETURNED], S.DISPATCHED, _("Dispatch"), DESK),
+        # A case escalated to the county is dispatched by the county's leaders.
+        _t("dispatch", [S.ACCEPTED, S.RETURNED], S.DISPATCHED, _("Dispatch"), DESK | {"leader"}),
         _t("sign", [S.DISPATCHED], S.HANDLING, _("Sign for it"), FIELD),
         _t("return", [S.DISPATCHED, S.HANDLING], S.RETURNED, _("Return"), FIELD, note_required=True),
         _t(
@@ -61,35 +64,25 @@ TABLE: dict[str, Transition] = {
         _t("deny_postpone", [S.DISPATCHED, S.HANDLING], None, _("Refuse more time"), DESK | SUPERVISORS),
         _t(
             "escalate",
-            [S.ACCEPTED, S.DISPATCHED, S.HANDLING, S.RETURNED],
+            HANDLING_STAGES,
             S.ACCEPTED,
             _("Escalate"),
             FIELD | SUPERVISORS | {SYSTEM},
             note_required=True,
         ),
-        _t(
-            "whistle",
-            [S.ACCEPTED, S.HANDLING, S.RETURNED],
-            S.WHISTLED,
-            _("Blow the whistle"),
-            DESK | SUPERVISORS,
-        ),
+        _t("whistle", HANDLING_STAGES, S.WHISTLED, _("Blow the whistle"), DESK | SUPERVISORS),
         _t("report_in", [S.WHISTLED], None, _("Report in"), {"department_liaison", "admin"}),
         _t("part_done", [S.WHISTLED], None, _("Finish our part"), {"department_liaison", "admin"}),
-        _t("feedback", [S.HANDLING, S.WHISTLED], S.FEEDBACK, _("Report the result"), FIELD),
-        _t(
-            "verify",
-            [S.FEEDBACK],
-            S.CLOSED,
-            _("Verified: close"),
-            {"grid_worker", "community_staff", "admin", RESIDENT},
-        ),
+        # When the last summoned department finishes, the services move the case on by themselves.
+        _t("whistle_done", [S.WHISTLED], S.FEEDBACK, _("Every department done"), {SYSTEM}),
+        _t("feedback", [S.HANDLING], S.FEEDBACK, _("Report the result"), FIELD),
+        _t("verify", [S.FEEDBACK], S.CLOSED, _("Verified: close"), VERIFIERS),
         _t(
             "verify_fail",
             [S.FEEDBACK],
             S.HANDLING,
             _("Not solved: back to handling"),
-            {"grid_worker", "community_staff", "admin", RESIDENT},
+            VERIFIERS,
             note_required=True,
         ),
         _t("rate", [S.CLOSED], S.RATED, _("Rate"), {RESIDENT, "community_staff", "admin"}),
@@ -103,6 +96,18 @@ TABLE: dict[str, Transition] = {
         ),
     ]
 }
+# Events that are not moves of the table: the case was opened, a reminder went out, another
+# case was merged into this one. They change neither status nor version.
+RECORDS = {
+    "submit": _("Received"),
+    "remind": _("Reminder sent"),
+    "merged_in": _("Duplicate merged in"),
+}
+
+
+def action_label(action: str) -> str:
+    t = TABLE.get(action)
+    return str(t.label if t else RECORDS.get(action, action))
 
 
 class WorkflowError(Exception):
@@ -172,3 +177,29 @@ def transition(
         )
     case.refresh_from_db()
     return event
+
+
+def record(
+    case: Case,
+    action: str,
+    *,
+    by=None,
+    note: str = "",
+    data: dict | None = None,
+    public: bool = False,
+    at=None,
+) -> CaseEvent:
+    """An event that is not a move (see RECORDS): status and version stay as they are."""
+    if action not in RECORDS:
+        raise WorkflowError(_("Unknown action."))
+    return CaseEvent.objects.create(
+        case=case,
+        at=at or timezone.now(),
+        actor=by if getattr(by, "pk", None) else None,
+        action=action,
+        from_status=case.status if action != "submit" else "",
+        to_status=case.status,
+        note=note,
+        data=data or {},
+        public=public,
+    )

@@ -1,8 +1,18 @@
-"""Shared kernel models: users, the personal-data access log, the work calendar."""
+"""Shared kernel models: users, the personal-data access log, the work calendar,
+notifications."""
 
 from .audit import PiiAccess
 from .base import TimeStampedModel
 from .calendar import CalendarDay, CalendarYear
+from .notifications import Notification, OutboundMessage
 from .users import User
 
-__all__ = ["CalendarDay", "CalendarYear", "PiiAccess", "TimeStampedModel", "User"]
+__all__ = [
+    "CalendarDay",
+    "CalendarYear",
+    "Notification",
+    "OutboundMessage",
+    "PiiAccess",
+    "TimeStampedModel",
+    "User",
+]

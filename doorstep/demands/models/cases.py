@@ -86,6 +86,8 @@ class Case(TimeStampedModel):
     feedback_at = models.DateTimeField(_("feedback at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, db_index=True)
     last_reminded_at = models.DateTimeField(null=True, blank=True)
+    # The next reminder of the current deadline ("due soon", then "overdue"); None: none pending.
+    remind_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
     class Meta:
         verbose_name = _("case")
@@ -157,6 +159,8 @@ class WhistlePart(TimeStampedModel):
     done_due = models.DateTimeField(_("finish by"), null=True, blank=True)
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
     result = models.TextField(_("result"), blank=True)
+    # When the department and the whistler were told the report-in time had passed (once).
+    reminded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("whistle part")
