@@ -10,3 +10,5 @@ api = NinjaAPI(
 )
 
 api.add_router("/", "doorstep.demands.api.router")
+# POST /api/v1/demands (the intake function as JSON); its own module beside the categories router.
+api.add_router("/", "doorstep.demands.api_intake.router")
