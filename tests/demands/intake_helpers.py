@@ -4,7 +4,7 @@ shortcuts for a resident's phone report and a staff entry."""
 from pathlib import Path
 from types import SimpleNamespace
 
-from doorstep.demands import intake
+from doorstep.demands import intake, suggest
 from doorstep.demands.models import Case, Category, Demand, DemandCounter, Follow, IntakeKey, Photo
 from doorstep.territory import locate
 from doorstep.territory.models import PersonTag
@@ -26,9 +26,11 @@ def build_place(city) -> SimpleNamespace:
     rider_user = factories.user("rider")
     rider = factories.person("刘骑手", phone="13907958888", user=rider_user)
     rider.tags.add(PersonTag.objects.get_or_create(slug="rider", defaults={"name": "外卖骑手"})[0])
-    # A territory made for this test: re-read it now, before any thread looks a point up.
+    # A territory (and, after a flush, categories) made for this test: the process-wide
+    # location index and suggestion state re-read them now, before any thread uses them.
     locate.invalidate()
     locate.locate(*INSIDE_A)
+    suggest.invalidate()
     return SimpleNamespace(
         city=city,
         furnished=furnished,

@@ -175,11 +175,12 @@ def test_me_too_while_reporting(client, place):
 # --- staff entry ---------------------------------------------------------------------------------
 
 
-def test_staff_entry_is_for_staff_only(client, place):
+def test_staff_entry_is_for_staff_only(client, place, django_assert_max_num_queries):
     client.force_login(place.resident)
     assert client.get(STAFF).status_code == 403
     client.force_login(place.grid_worker)
-    html = client.get(STAFF).content.decode()
+    with django_assert_max_num_queries(14):
+        html = client.get(STAFF).content.decode()
     assert "录入诉求" in html and "12345 工单号" in html and "都市春天小区" in html
     assert "新城国际小区" not in html  # only compounds in scope are offered
 
@@ -235,8 +236,13 @@ def test_staff_cannot_enter_for_another_area(client, place):
     assert not Demand.objects.exists()
 
 
-def test_compound_search_for_large_scopes(client, place):
+def test_compound_search_for_large_scopes(client, place, monkeypatch):
+    from doorstep.demands.views import report
+
     client.force_login(place.desk)
+    monkeypatch.setattr(report, "COMPOUND_OPTIONS", 0)  # more compounds than a list should hold
+    html = client.get(STAFF).content.decode()
+    assert "按名称搜索小区" in html and 'name="q"' in html
     html = client.get("/demands/report/staff/compounds/?q=都市").content.decode()
     assert "都市春天小区" in html and "新城国际小区" not in html
 

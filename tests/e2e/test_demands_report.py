@@ -32,6 +32,13 @@ def open_report_page(phone):
     phone.wait_for_selector("#rp-map.map-ready")
 
 
+def describe(page, text):
+    """Type the description and wait for the category suggestions it brings (the test server
+    shares one in-memory database connection between its threads: one request at a time)."""
+    page.fill("#rp-text", text)
+    page.wait_for_selector("#rp-chips .rp-chip")
+
+
 def tap_map_centre(phone):
     box = phone.locator("#rp-map").bounding_box()
     phone.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
@@ -49,7 +56,7 @@ def test_report_with_a_photo_and_a_map_tap_gives_a_number(phone, place, media):
 
     tap_map_centre(phone)
     assert "都市春天小区" in phone.locator("#rp-nearby").inner_text()
-    phone.fill("#rp-text", "小区3栋门口的路灯坏了一个星期，晚上很黑")
+    describe(phone, "小区3栋门口的路灯坏了一个星期，晚上很黑")
     # suggestions arrive while typing; tapping one chooses it
     phone.locator("#rp-chips .rp-chip", has_text="小区路灯").click()
     assert phone.locator("#rp-category option:checked").inner_text() == "小区路灯"
@@ -79,7 +86,7 @@ def test_a_fake_image_is_refused_and_nothing_is_saved(phone, place, media):
     )
     phone.wait_for_selector("#rp-thumbs li.raw")
     tap_map_centre(phone)
-    phone.fill("#rp-text", "路灯坏了，请尽快修理")
+    describe(phone, "路灯坏了，请尽快修理")
     phone.click("#rp-submit")
     phone.wait_for_selector('[data-errors-for="photos"] .error')
     assert "第 1 张照片：这个文件不是图片" in phone.locator('[data-errors-for="photos"]').inner_text()
@@ -126,7 +133,7 @@ def test_a_tap_on_gcj02_tiles_is_sent_as_gcj02_and_stored_as_wgs84(phone, place,
     tapped = float(phone.input_value("input[name=lng]")), float(phone.input_value("input[name=lat]"))
     assert tapped[0] > 114.384  # GCJ-02 is about 500 m east of WGS-84 here
     assert "都市春天小区" in phone.locator("#rp-nearby").inner_text()
-    phone.fill("#rp-text", "小区路灯坏了好几天")
+    describe(phone, "小区路灯坏了好几天")
     phone.click("#rp-submit")
     phone.wait_for_url(re.compile(r"/demands/report/thanks/"))
     demand = Demand.objects.get()
@@ -143,7 +150,7 @@ def test_staff_enter_a_12345_transfer(page, place):
     page.fill("input[name=contact_name]", "王先生")
     page.fill("input[name=contact_phone]", "139 0795 1234")
     page.select_option("#rp-region", label="都市春天小区")
-    page.fill("#rp-text", "来电反映小区3栋门口路灯不亮")
+    describe(page, "来电反映小区3栋门口路灯不亮")
     page.select_option("#rp-category", label="小区路灯")
     page.click("#rp-submit")
     page.wait_for_url(re.compile(r"/demands/report/thanks/"))
@@ -160,11 +167,11 @@ def test_staff_enter_a_12345_transfer(page, place):
     page.select_option("#rp-channel", "hotline")
     page.fill("input[name=external_ticket]", "GD20251008-0042")
     page.select_option("#rp-region", label="都市春天小区")
-    page.fill("#rp-text", "同一张工单又来了")
+    describe(page, "同一张工单又来了，小区路灯不亮")
     page.click("#rp-submit")
     page.wait_for_selector('[data-errors-for="external_ticket"] .error')
     assert "已经录入过" in page.locator('[data-errors-for="external_ticket"]').inner_text()
-    assert page.input_value("#rp-text") == "同一张工单又来了"
+    assert page.input_value("#rp-text") == "同一张工单又来了，小区路灯不亮"
     assert Demand.objects.count() == 1
 
 
@@ -178,7 +185,7 @@ def test_a_lost_answer_keeps_the_form_and_sending_again_makes_one_report(phone, 
     )
     phone.wait_for_selector("#rp-thumbs li img")
     tap_map_centre(phone)
-    phone.fill("#rp-text", "小区路灯坏了好几天")
+    describe(phone, "小区路灯坏了好几天")
 
     def lose_the_answer(route):
         if route.request.method == "POST":

@@ -95,17 +95,19 @@ def _map_config(anchor: Region | None) -> dict:
         if anchor.centroid_lat is not None and anchor.centroid_lng is not None:
             center = [anchor.centroid_lat, anchor.centroid_lng]
         zoom = ZOOM.get(anchor.level, 12)
-        outline = anchor if anchor.level < Region.Level.COMPOUND else anchor.parent or anchor
-        rows = (
-            Region.objects.filter(parent=outline)
-            .only("name", "boundary", "level")
-            .order_by("code")[:MAP_AREAS]
-        )
-        for r in [outline, *rows]:
-            if r.boundary:
-                areas.append(
-                    {"name": r.name, "geometry": r.boundary, "kind": "compound" if r.level == 5 else "region"}
-                )
+        # Outlines of the community and its compounds only: small shapes, a small page. Counties
+        # and cities would cost a slow phone hundreds of kilobytes for little help.
+        outline = anchor.parent if anchor.level == Region.Level.COMPOUND else anchor
+        if outline is not None and outline.level == Region.Level.COMMUNITY:
+            rows = (
+                Region.objects.filter(parent=outline, level=Region.Level.COMPOUND)
+                .only("name", "boundary", "level")
+                .order_by("code")[:MAP_AREAS]
+            )
+            for r in [outline, *rows]:
+                if r.boundary:
+                    kind = "compound" if r.level == Region.Level.COMPOUND else "region"
+                    areas.append({"name": r.name, "geometry": r.boundary, "kind": kind})
     return {
         "center": center,
         "zoom": zoom,

@@ -352,6 +352,7 @@
   form.addEventListener("submit", function (e) {
     e.preventDefault();
     if (sending) return;
+    clearTimeout(timer); // no more suggestions once the form is on its way
     busy(true);
     say(S.preparing_send || "", false);
     Promise.all(photos.map(function (p) { return p.ready; })).then(function () {
