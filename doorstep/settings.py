@@ -13,6 +13,7 @@ DOORSTEP_CITY_DESK_REGION  region code that takes reports from outside the terri
 DOORSTEP_SUGGEST_AUTO_SCORE  a suggested category at least this sure (0..1, default 0.6) is used
 DOORSTEP_TILE_SYSTEM    coordinate system of the tile server: wgs84 (default) or gcj02
 DOORSTEP_PHOTO_MAX_BYTES / DOORSTEP_PHOTO_MAX_PIXELS  photo upload limits (10 MB, 64 million px)
+DOORSTEP_REPEAT_DAYS    a demand by the same person on the same matter within this many days is a repeat (30)
 """
 
 import importlib.util
@@ -193,6 +194,10 @@ DOORSTEP_SUGGEST_AUTO_SCORE = float(env("DOORSTEP_SUGGEST_AUTO_SCORE") or 0.6)
 DOORSTEP_TILE_SYSTEM = (env("DOORSTEP_TILE_SYSTEM") or "wgs84").lower()
 DOORSTEP_PHOTO_MAX_BYTES = int(env("DOORSTEP_PHOTO_MAX_BYTES") or 10 * 1024 * 1024)
 DOORSTEP_PHOTO_MAX_PIXELS = int(env("DOORSTEP_PHOTO_MAX_PIXELS") or 64_000_000)
+# Repeats (重复诉求): the same person on the same matter within this many days (cases.md: 30);
+# category suggestion: how often a process looks for a newer model, edited classes, corrections.
+DOORSTEP_REPEAT_DAYS = int(env("DOORSTEP_REPEAT_DAYS") or 30)
+DOORSTEP_SUGGEST_CHECK_SECONDS = float(env("DOORSTEP_SUGGEST_CHECK_SECONDS") or 5)
 
 LOGGING = {
     "version": 1,

@@ -4,11 +4,13 @@ from .cases import Case, CaseEvent, Postponement, Rating, WhistlePart
 from .categories import Category, TimeLimit
 from .demands import Demand, Follow, Photo
 from .intake import DemandCounter, IntakeKey, TriageEvent
+from .suggest import CategoryCorrection, SuggestModel
 
 __all__ = [
     "Case",
     "CaseEvent",
     "Category",
+    "CategoryCorrection",
     "Demand",
     "DemandCounter",
     "Follow",
@@ -16,6 +18,7 @@ __all__ = [
     "Photo",
     "Postponement",
     "Rating",
+    "SuggestModel",
     "TimeLimit",
     "TriageEvent",
     "WhistlePart",

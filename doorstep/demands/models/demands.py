@@ -133,6 +133,9 @@ class Demand(TimeStampedModel):
             models.Index(fields=["category", "triage", "received_at"]),
             models.Index(fields=["reporter", "received_at"]),
             models.Index(fields=["lat", "lng"]),
+            # Duplicates (same class, a box around the point) and repeats (same class, a window).
+            models.Index(fields=["category", "lat", "lng"], name="demand_category_point"),
+            models.Index(fields=["category", "received_at"], name="demand_category_received"),
         ]
 
     def __str__(self) -> str:

@@ -41,6 +41,7 @@ REGION_PATHS: dict[str, str | None] = {
     "territory.partymembership": "person__home_region",
     "territory.role": "region",
     "territory.persontag": None,
+    "demands.category": None,
 }
 
 

@@ -112,6 +112,7 @@ _STAFF_RIGHTS: dict[str, frozenset[str]] = {
     "territory.persontag": V,
     "territory.role": VA,  # granting follows GRANTABLE; revoking is unticking "active"
     "core.user": VA,
+    "demands.category": V,
 }
 
 ADMIN_RIGHTS: dict[str, dict[str, frozenset[str]]] = {
@@ -120,6 +121,7 @@ ADMIN_RIGHTS: dict[str, dict[str, frozenset[str]]] = {
         "territory.role": VA,
         "core.user": VAD,
         "core.piiaccess": V,
+        "demands.category": VAD,
     },
     K.SUBDISTRICT_STAFF: _STAFF_RIGHTS,
     K.COMMUNITY_STAFF: _STAFF_RIGHTS,
@@ -141,12 +143,12 @@ ADMIN_RIGHTS: dict[str, dict[str, frozenset[str]]] = {
         "territory.household": VAD,
         "territory.householdmember": VAD,
     },
-    K.LEADER: {m: V for m in _ALL_TERRITORY},
+    K.LEADER: {**{m: V for m in _ALL_TERRITORY}, "demands.category": V},
 }
 
-# Tables without a region (tags): only a superuser or an administrator over a root region may
-# change them; everyone with a view right may read them.
-GLOBAL_MODELS = frozenset({"territory.persontag"})
+# Tables without a region (tags, demand categories): only a superuser or an administrator over a
+# root region may change them; everyone with a view right may read them.
+GLOBAL_MODELS = frozenset({"territory.persontag", "demands.category"})
 
 
 def admin_kinds(model_label: str, action: str) -> frozenset[str]:
