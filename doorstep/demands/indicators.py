@@ -322,8 +322,10 @@ def on_time_closure_rate(region: Region | int, period: Period, *, now: datetime 
     postponement (the formula's "− approved postponements": their deadline was moved by
     decision, so they are judged by neither the old nor the new one) and cases still open whose
     deadline is ahead of `now`. Numerator: those now closed or rated whose `closed_at` is at or
-    before `handle_due`. A case reopened and closed again is judged by its last closing; one
-    reopened and still open is not closed.
+    before `handle_due`. `handle_due` is the case's deadline as it stands: an escalation or a
+    reopen sets a new one (the services count it afresh from that moment), so such a case
+    counts in the period of its new deadline and is judged by its last closing; a case reopened
+    and still open is not closed.
     """
     now = _now(now)
     closed = Q(status__in=(S.CLOSED, S.RATED), closed_at__isnull=False)
