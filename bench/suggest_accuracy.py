@@ -47,8 +47,10 @@ def main() -> None:
     call_command("migrate", verbosity=0)  # seeds the category table
     train, test = suggest.seed_examples("train"), suggest.seed_examples("test")
     classes = Category.objects.filter(parent__isnull=False, active=True).count()
+    none = sum(1 for _t, c in train if c == suggest.NONE)
     print(
-        f"labelled complaints: {len(train) + len(test)} ({len(train)} train, {len(test)} held out), {classes} minor classes"
+        f"labelled complaints: {len(train) + len(test) - none} ({len(train) - none} train, {len(test)} held out) "
+        f"in {classes} minor classes, plus {none} texts that are no complaint (train only)"
     )
 
     started = time.perf_counter()

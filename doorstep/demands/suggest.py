@@ -6,8 +6,8 @@ How it works
   n-grams of 1–3 characters within each run of text: Chinese needs no word segmentation, and
   n-grams survive typos and colloquial wording (拉圾/垃圾, 电悌/电梯) better than words.
 * Keywords: each active minor class's keywords (admins edit them) and its name. The text is
-  scanned once with the longest keyword winning at each position; a class scores the total
-  length of its distinct keywords found. This works with no training data at all.
+  scanned once with the longest keyword winning at each position; a class scores the sum of
+  length^1.5 of its distinct keywords found. This works with no training data at all.
 * Model: TF-IDF over the n-grams (sublinear tf, l2) with a linear SVM (scikit-learn's
   LinearSVC: fast on tens of thousands of texts), calibrated to probabilities by a softmax whose
   temperature minimises the log-loss of 3-fold cross-validation; trained on the seed labelled set (`data/complaints.csv`, train split only),
@@ -63,6 +63,7 @@ C = 0.5  # inverse regularisation of the linear SVM (bench/suggest_accuracy.py)
 DEFAULT_TEMPERATURE = 0.1  # softmax temperature when there are too few examples to calibrate
 UNSEEN_DECISION = -1.5  # calibration: the score of a class a fold never saw
 KEYWORD_DAMPING = 3.0  # added to the keyword total: one short hit is not certainty
+KEYWORD_POWER = 1.5  # a keyword weighs its length to this power
 CORRECTION_WEIGHT = 3.0  # a staff correction counts as much as three ordinary examples
 MIN_SCORE = 0.02  # suggestions scoring less are not shown
 FLAT_MODEL = 0.12  # no keyword hit and the model's best below this: no suggestion
@@ -129,14 +130,15 @@ class KeywordIndex:
         self.pattern = re.compile("|".join(map(re.escape, words))) if words else None
 
     def scores(self, normalized: str) -> dict[int, float]:
-        """Category id → sum of the lengths of the distinct keywords found."""
+        """Category id → sum over the distinct keywords found of length ** 1.5 (longer words are
+        more specific: 美人靠 says more than 椅)."""
         if self.pattern is None:
             return {}
         found = {m.group(0) for m in self.pattern.finditer(normalized.replace(" ", ""))}
         totals: dict[int, float] = {}
         for word in found:
             for pk in self.owners[word]:
-                totals[pk] = totals.get(pk, 0.0) + len(word)
+                totals[pk] = totals.get(pk, 0.0) + len(word) ** KEYWORD_POWER
         return totals
 
     def distribution(self, normalized: str) -> dict[int, float]:

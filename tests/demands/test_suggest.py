@@ -122,7 +122,7 @@ TAUGHT = [
     "菜场边上邋遢死了，走路都要绕",
     "我们这条街一直很邋遢，没人管",
 ]
-NEW_TEXT = "公交站那一段路邋遢得不像样"
+NEW_TEXT = "医院对面那一块邋遢得不像样"
 
 
 def a_demand(city, text, *, triage=Demand.Triage.PENDING, **extra) -> Demand:
