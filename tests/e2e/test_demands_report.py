@@ -150,6 +150,10 @@ def test_staff_enter_a_12345_transfer(page, place):
     page.fill("input[name=contact_name]", "王先生")
     page.fill("input[name=contact_phone]", "139 0795 1234")
     page.select_option("#rp-region", label="都市春天小区")
+    page.wait_for_selector("#rp-map.map-ready")
+    page.focus("#rp-map")
+    page.keyboard.press("Enter")  # marks the map's centre: the community's, inside the compound
+    page.wait_for_selector("#rp-nearby .rp-place")
     describe(page, "来电反映小区3栋门口路灯不亮")
     page.select_option("#rp-category", label="小区路灯")
     page.click("#rp-submit")
@@ -162,6 +166,7 @@ def test_staff_enter_a_12345_transfer(page, place):
         "13907951234",
     )
     assert demand.region == place.city.compound_a and demand.entered_by == place.desk
+    assert (demand.lng, demand.lat) == pytest.approx((114.38, 27.80), abs=1e-4)
     # the same ticket again: refused on the page, the form stays filled
     page.get_by_role("link", name="再录入一条").click()
     page.select_option("#rp-channel", "hotline")

@@ -202,6 +202,13 @@
     var c = cfg.center || [27.81, 114.40];
     map.setView(onMap(c[1], c[0], "wgs84"), cfg.zoom || 15);
     map.on("click", function (e) { setPoint(e.latlng.lng, e.latlng.lat, mapSystem); });
+    // Keyboard: the arrow keys move the map (Leaflet), Enter marks the point in its centre.
+    el.addEventListener("keydown", function (e) {
+      if (e.key !== "Enter" || e.target !== el) return;
+      e.preventDefault();
+      var c = map.getCenter();
+      setPoint(c.lng, c.lat, mapSystem);
+    });
     el.classList.add("map-ready");
     if (lngInput.value && latInput.value) {
       var ll = onMap(+lngInput.value, +latInput.value, sysInput.value || "wgs84");
