@@ -431,3 +431,175 @@ def test_admin_spot_checks(client, world, kind, app, model, action, status):
     key = next(k for a, mo, k in ADMIN_MODELS if (a, mo) == (app, model))
     obj = getattr(own, key) if action == "change" else None
     assert client.get(admin_url(app, model, action, obj)).status_code == status
+
+
+# --- Demands: the staff side of the case loop ------------------------------------------------------
+# Every staff URL of the case loop (doorstep/demands/urls_staff.py, names demands:staff_...) that
+# names an object is here; test_every_demands_staff_url_is_in_the_matrix fails when one is missing.
+
+
+@dataclass
+class CaseSide:
+    """One community's case: whistled to its department, with a request for more time."""
+
+    case: object
+    demand: object
+    part: object
+    postponement: object
+
+
+def build_case(side: Community, text: str) -> CaseSide:
+    from tests.demands import factories as demand_factories
+
+    case = demand_factories.case(
+        side.compound,
+        status="whistled",
+        text=text,
+        demand_extra={"reporter": side.person, "contact_phone": side.person.phone},
+    )
+    part = demand_factories.whistle_part(case, side.department)
+    postponement = demand_factories.postponement(case, side.role.user)
+    return CaseSide(case=case, demand=case.demand, part=part, postponement=postponement)
+
+
+def _case_actions() -> list[str]:
+    from doorstep.demands.views.staff_forms import SPECS
+
+    return sorted(SPECS)
+
+
+CASE_OBJECT_PAGES = [
+    ("demands:staff_case", "case", None),
+    *[("demands:staff_case_action", "case", action) for action in _case_actions()],
+    ("demands:staff_case_category", "case", None),
+    ("demands:staff_case_reveal", "case", "phone"),
+    ("demands:staff_case_reveal", "case", "name"),
+    ("demands:staff_part_action", "part", "report_in"),
+    ("demands:staff_part_action", "part", "part_done"),
+]
+CASE_LIST_PAGES = [
+    ("demands:staff_worklist", None, {}),
+    *[
+        ("demands:staff_worklist_tab", tab, {})
+        for tab in ("accept", "dispatch", "mine", "due_soon", "overdue", "whistled", "returned", "all")
+    ],
+    ("demands:staff_worklist_tab", "all", {"q": "锦阳"}),
+    ("demands:staff_department", None, {}),
+]
+CASE_POST_ONLY = {"demands:staff_bulk"}  # tested below with the other community's rows
+CASE_POST_FORMS = {"demands:staff_case_category"}  # GET is 405 for everyone: nothing to read
+
+
+@pytest.fixture
+def case_world(world):
+    city, own, other = world
+    return (
+        city,
+        own,
+        other,
+        build_case(own, "宜阳社区的诉求：路灯坏了"),
+        build_case(other, "锦阳社区的诉求：井盖丢了"),
+    )
+
+
+def case_snapshot(side: CaseSide) -> dict:
+    from doorstep.demands.models import CaseEvent, Photo
+
+    rows = {}
+    for name in CaseSide.__dataclass_fields__:
+        obj = getattr(side, name)
+        fresh = type(obj)._default_manager.filter(pk=obj.pk).first()
+        rows[name] = None if fresh is None else model_to_dict(fresh)
+    rows["events"] = CaseEvent.objects.filter(case=side.case).count()
+    rows["photos"] = Photo.objects.filter(demand=side.demand).count()
+    rows["accesses"] = PiiAccess.objects.count()
+    return rows
+
+
+def test_every_demands_staff_url_is_in_the_matrix():
+    staff = [n for n in _names(get_resolver().url_patterns) if n.startswith("demands:staff_")]
+    covered = {n for n, _, _ in CASE_OBJECT_PAGES} | {n for n, _, _ in CASE_LIST_PAGES} | CASE_POST_ONLY
+    assert set(staff) <= covered, sorted(set(staff) - covered)
+
+
+def _case_url(name: str, obj, extra) -> str:
+    return reverse(name, args=[obj.pk] + ([extra] if extra else []))
+
+
+# What any form of the case pages could send: a reason, a unit, departments, a result …
+CASE_POST = {
+    "version": "0",
+    "reason": "好奇",
+    "note": "好奇",
+    "text": "已处理",
+    "result": "已处理",
+    "working_days": "3",
+    "score": "5",
+    "solved": "yes",
+    "category": "1",
+}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_case_pages_of_another_community(client, case_world, kind):
+    city, own, other, own_case, other_case = case_world
+    login_as(client, city, own, kind)
+    before = case_snapshot(other_case)
+    post = {**CASE_POST, "unit": other.department.pk, "departments": [other.department.pk]}
+    post["part"] = other_case.part.pk
+    for name, key, extra in CASE_OBJECT_PAGES:
+        url = _case_url(name, getattr(other_case, key), extra)
+        got = client.get(url)
+        if not (name in CASE_POST_FORMS and got.status_code == 405):
+            assert_denied(got, f"GET {name} {extra}")
+        assert_denied(client.post(url, post), f"POST {name} {extra}")
+    for name, arg, query in CASE_LIST_PAGES:
+        response = client.get(reverse(name, args=[arg] if arg else []), query)
+        if response.status_code == 403:
+            continue  # the page is not for this kind at all
+        assert response.status_code == 200, name
+        body = response.content.decode()
+        for leak in (other_case.case.number, "锦阳社区的诉求", "新城国际小区", "139****0002"):
+            assert leak not in body, f"{name} {arg} {query} shows {leak}"
+    bulk = client.post(
+        reverse("demands:staff_bulk"),
+        {"action": "accept", "case": [other_case.case.pk], f"v{other_case.case.pk}": "0"},
+    )
+    assert bulk.status_code in {200, 403}
+    assert other_case.case.number not in bulk.content.decode()
+    merge = client.post(
+        reverse("demands:staff_bulk"),
+        {"action": "merge", "case": [own_case.case.pk], "into": other_case.case.number},
+    )
+    assert merge.status_code in {200, 403}
+    assert case_snapshot(other_case) == before
+
+
+# Kinds that read a case of their own area: by region, or (liaison, property staff) because it
+# is whistled to their department or lies in a compound their company serves.
+CASE_READERS = {
+    "grid_worker",
+    "community_staff",
+    "subdistrict_staff",
+    "department_liaison",
+    "property_staff",
+    "leader",
+    "admin",
+}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_case_pages_of_own_community_open(client, case_world, kind):
+    city, own, other, own_case, other_case = case_world
+    login_as(client, city, own, kind)
+    response = client.get(reverse("demands:staff_case", args=[own_case.case.pk]))
+    if kind in CASE_READERS:
+        assert response.status_code == 200, kind
+        assert "宜阳社区的诉求" in response.content.decode()
+    else:
+        assert response.status_code == 404, kind
+    worklist = client.get(reverse("demands:staff_worklist_tab", args=["all"]))
+    if kind in CASE_READERS:
+        assert own_case.case.number in worklist.content.decode(), kind
+    else:
+        assert worklist.status_code == 403, kind
