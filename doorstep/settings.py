@@ -14,6 +14,15 @@ DOORSTEP_SUGGEST_AUTO_SCORE  a suggested category at least this sure (0..1, defa
 DOORSTEP_TILE_SYSTEM    coordinate system of the tile server: wgs84 (default) or gcj02
 DOORSTEP_PHOTO_MAX_BYTES / DOORSTEP_PHOTO_MAX_PIXELS  photo upload limits (10 MB, 64 million px)
 DOORSTEP_REPEAT_DAYS    a demand by the same person on the same matter within this many days is a repeat (30)
+DOORSTEP_DEADLINE_FROM_NEXT_DAY  working-day limits count from the day after receipt ("1", default) or from it ("0")
+DOORSTEP_RETURN_WITHIN_WORKING_DAYS  a dispatched case may be returned (退单) within this many working days (2)
+DOORSTEP_POSTPONE_MAX_WORKING_DAYS  approved postponements of a case add up to at most this (10)
+DOORSTEP_WHISTLE_REPORT_IN / DOORSTEP_WHISTLE_PART_LIMIT  a summoned department reports in within
+                        "2 working_hours" and finishes its part within "3 working_days" (value and unit)
+DOORSTEP_REOPEN_WITHIN_DAYS  the resident may reopen a closed case within this many days (7)
+DOORSTEP_REMIND_AT      share of a limit after which a "due soon" reminder goes out (0.8)
+DOORSTEP_WORKER_SCHEDULE_SECONDS  how often `doorstep worker` enqueues escalation and reminders (60)
+DOORSTEP_MESSAGE_BACKEND  SMS/WeChat gateway class (default doorstep.core.notify.LogBackend: logs, sends nothing)
 """
 
 import importlib.util
@@ -198,6 +207,18 @@ DOORSTEP_PHOTO_MAX_PIXELS = int(env("DOORSTEP_PHOTO_MAX_PIXELS") or 64_000_000)
 # category suggestion: how often a process looks for a newer model, edited classes, corrections.
 DOORSTEP_REPEAT_DAYS = int(env("DOORSTEP_REPEAT_DAYS") or 30)
 DOORSTEP_SUGGEST_CHECK_SECONDS = float(env("DOORSTEP_SUGGEST_CHECK_SECONDS") or 5)
+
+# The case loop's local rules (cases.md; the defaults are Shandong's and common practice) and its
+# outside messages; doorstep/demands/deadlines.py explains each.
+DOORSTEP_DEADLINE_FROM_NEXT_DAY = env_bool("DOORSTEP_DEADLINE_FROM_NEXT_DAY", True)
+DOORSTEP_RETURN_WITHIN_WORKING_DAYS = int(env("DOORSTEP_RETURN_WITHIN_WORKING_DAYS") or 2)
+DOORSTEP_POSTPONE_MAX_WORKING_DAYS = int(env("DOORSTEP_POSTPONE_MAX_WORKING_DAYS") or 10)
+DOORSTEP_WHISTLE_REPORT_IN = env("DOORSTEP_WHISTLE_REPORT_IN") or "2 working_hours"
+DOORSTEP_WHISTLE_PART_LIMIT = env("DOORSTEP_WHISTLE_PART_LIMIT") or "3 working_days"
+DOORSTEP_REOPEN_WITHIN_DAYS = int(env("DOORSTEP_REOPEN_WITHIN_DAYS") or 7)
+DOORSTEP_REMIND_AT = float(env("DOORSTEP_REMIND_AT") or 0.8)
+DOORSTEP_WORKER_SCHEDULE_SECONDS = float(env("DOORSTEP_WORKER_SCHEDULE_SECONDS") or 60)
+DOORSTEP_MESSAGE_BACKEND = env("DOORSTEP_MESSAGE_BACKEND") or "doorstep.core.notify.LogBackend"
 
 LOGGING = {
     "version": 1,

@@ -4,11 +4,12 @@ A staff role counts over the case when it is held over the case's region or a re
 (its scope is the subtree), with three narrower rules: a grid worker whose role names a grid
 counts for that grid's cases only; a department liaison counts only for cases handled by their
 department or whistled to it; property staff count only for cases of the compounds their
-company serves (or handed to their company). The demand's reporter is "reporter"; a superuser
-is "admin".
+company serves (or handed to their company). The demand's reporter (its reporter login, or
+the login of its reporter's person record) is "reporter"; a superuser is "admin".
 """
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Q
 from django.utils import timezone
 
@@ -40,6 +41,14 @@ def _serves(company_id: int, region_ids: list[int], on=None) -> bool:
     )
 
 
+def _person_id(user) -> int | None:
+    """The person record of a login (cached on the user object by Django)."""
+    try:
+        return user.person.pk
+    except ObjectDoesNotExist:
+        return None
+
+
 def actor_kinds(user, case) -> frozenset[str]:
     """The actor kinds `user` holds over `case` (empty for an outsider)."""
     if user is None or not getattr(user, "is_authenticated", False):
@@ -47,10 +56,8 @@ def actor_kinds(user, case) -> frozenset[str]:
     kinds: set[str] = set()
     if user.is_superuser:
         kinds.add("admin")
-    reporter_id = getattr(case, "_reporter_user_id", None)
-    if reporter_id is None:
-        reporter_id = case.demand.reporter_user_id
-    if reporter_id == user.pk:
+    demand = case.demand
+    if demand.reporter_user_id == user.pk or (demand.reporter_id and demand.reporter_id == _person_id(user)):
         kinds.add("reporter")
     roles = list(Role.objects.filter(user=user, active=True).only("kind", "region", "organization", "grid"))
     if not roles:
@@ -120,6 +127,8 @@ def followers(case) -> list:
     q = Q(follows__demand=demand)
     if demand.reporter_user_id:
         q |= Q(pk=demand.reporter_user_id)
+    if demand.reporter_id:
+        q |= Q(person=demand.reporter_id)  # a caller whose person record has a login
     return list(User.objects.filter(q, is_active=True).distinct().order_by("pk"))
 
 

@@ -8,6 +8,9 @@ with the reason) or ConflictError (someone else acted first), all with translate
 
 `version` is the case version the actor saw (a form sends it back); without it, the version of
 the object passed in. `at` pins the clock (tests, the worker's --now); it defaults to now.
+
+The whistle (whistle.py) and postponements (postponement.py) live in their own modules and are
+part of this one's interface.
 """
 
 from collections.abc import Iterable
@@ -15,26 +18,35 @@ from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F, Sum
-from django.urls import NoReverseMatch, reverse
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from doorstep.core.notify import message_phone, notify_many, user_phone
 from doorstep.core.workcalendar import get_calendar
 from doorstep.territory.models import Organization, Role
 
 from . import actors, routing
 from .deadlines import (
-    add_working_days_to_due,
     compute_due,
     end_of_office,
-    limit_deadline,
     reminder_moment,
     rules,
 )
-from .models import Case, CaseEvent, Demand, Follow, Postponement, Rating, WhistlePart
-from .workflow import HANDLING_STAGES, SYSTEM, TABLE, ConflictError, WorkflowError, record, transition
+from .loop import (
+    after_feedback,
+    handle_reminder,
+    kinds_for,
+    level_label,
+    now_or,
+    required_text,
+    tell_public,
+    tell_staff,
+    when,
+)
+from .models import Case, CaseEvent, Demand, Follow, Rating, WhistlePart
+from .postponement import decide_postponement, request_postponement
+from .whistle import finish_part, report_in, whistle
+from .workflow import HANDLING_STAGES, SYSTEM, ConflictError, WorkflowError, record, transition
 
 S = Case.Status
 P = WhistlePart.Status
@@ -62,72 +74,6 @@ __all__ = [
 ]
 
 
-# --- helpers -----------------------------------------------------------------------------------
-
-
-def _now(at=None):
-    return at or timezone.now()
-
-
-def when(moment) -> str:
-    """A moment as people read it: 2025-10-14 17:30 (Asia/Shanghai)."""
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
-
-
-def _kinds(action: str, case: Case, by) -> frozenset[str]:
-    """The actor kinds of `by`, refusing someone the table does not allow for `action`."""
-    kinds = actors.actor_kinds(by, case)
-    if not TABLE[action].actors & kinds:
-        raise PermissionDenied(_("You may not do this to the case."))
-    return kinds
-
-
-def _text(value, message) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise WorkflowError(message)
-    return value
-
-
-def _url(name: str, *args) -> str:
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return ""
-
-
-def staff_url(case: Case) -> str:
-    return _url("demands:staff_case", case.pk)
-
-
-def resident_url(case: Case) -> str:
-    return _url("demands:resident_detail", case.demand.number)
-
-
-def _tell_staff(users, text, case, kind, by=None):
-    notify_many(users, text, exclude=by, case=case, kind=kind, url=staff_url(case))
-
-
-def _tell_public(case: Case, text, kind, *, by=None, sms=False):
-    """The reporter and the followers (inbox); the reporter also by SMS when `sms`."""
-    notify_many(actors.followers(case), text, exclude=by, case=case, kind=kind, url=resident_url(case))
-    if sms:
-        demand = case.demand
-        phone = demand.contact_phone or (user_phone(demand.reporter_user) if demand.reporter_user_id else "")
-        message_phone(phone, text, kind=kind, case=case)
-
-
-def _handle_reminder(case: Case, start, due):
-    """The first reminder of a handling deadline set at `start`."""
-    if due is None:
-        return None
-    return reminder_moment(start, due, case.category.handle_unit, case.unit)
-
-
-def _level_label(level: str) -> str:
-    return routing.level_label(level)
-
-
 # --- opening a case ----------------------------------------------------------------------------
 
 
@@ -150,7 +96,7 @@ def open_case(demand: Demand, by=None, *, at=None) -> Case:
     if demand.region_id is None:
         raise ValidationError(_("The place of this demand is unknown: a case needs a place."))
     category = demand.category
-    start = demand.received_at or _now(at)
+    start = demand.received_at or now_or(at)
     route = routing.route(category, demand.region, demand.grid, on=timezone.localtime(start).date())
     cal = get_calendar()
     unit = route.unit
@@ -184,7 +130,7 @@ def open_case(demand: Demand, by=None, *, at=None) -> Case:
             by=by,
             note=route.note,
             public=True,
-            at=_now(at),
+            at=now_or(at),
             data={
                 "level": route.level,
                 "unit": str(unit) if unit else "",
@@ -197,9 +143,9 @@ def open_case(demand: Demand, by=None, *, at=None) -> Case:
             "case": case.number,
             "due": when(handle_due),
         }
-        _tell_public(case, text, "case_opened", by=by, sms=True)
+        tell_public(case, text, "case_opened", by=by, sms=True)
         if case.urgent:
-            _tell_staff(
+            tell_staff(
                 actors.desk_staff(case),
                 _("Urgent case %(case)s (%(category)s) is waiting to be accepted.")
                 % {"case": case.number, "category": category.name},
@@ -215,8 +161,8 @@ def open_case(demand: Demand, by=None, *, at=None) -> Case:
 
 def accept(case: Case, by, *, version=None, at=None) -> CaseEvent:
     """立案: the desk takes the case on; from now on the handling deadline is what counts."""
-    kinds = _kinds("accept", case, by)
-    now = _now(at)
+    kinds = kinds_for("accept", case, by)
+    now = now_or(at)
     with transaction.atomic():
         event = transition(
             case,
@@ -225,9 +171,9 @@ def accept(case: Case, by, *, version=None, at=None) -> CaseEvent:
             actor_kinds=kinds,
             expected_version=version,
             at=now,
-            changes={"accepted_at": now, "remind_at": _handle_reminder(case, now, case.handle_due)},
+            changes={"accepted_at": now, "remind_at": handle_reminder(case, now, case.handle_due)},
         )
-        _tell_public(
+        tell_public(
             case,
             _("Case %(case)s was accepted; it is to be handled by %(due)s.")
             % {"case": case.number, "due": when(case.handle_due)},
@@ -240,8 +186,8 @@ def accept(case: Case, by, *, version=None, at=None) -> CaseEvent:
 
 def reject(case: Case, by, *, reason, version=None, at=None) -> CaseEvent:
     """不予受理: refused, with the reason the reporter is told."""
-    kinds = _kinds("reject", case, by)
-    reason = _text(reason, _("Please give a reason."))
+    kinds = kinds_for("reject", case, by)
+    reason = required_text(reason, _("Please give a reason."))
     with transaction.atomic():
         event = transition(
             case,
@@ -250,10 +196,10 @@ def reject(case: Case, by, *, reason, version=None, at=None) -> CaseEvent:
             actor_kinds=kinds,
             expected_version=version,
             note=reason,
-            at=_now(at),
+            at=now_or(at),
             changes={"remind_at": None},
         )
-        _tell_public(
+        tell_public(
             case,
             _("Case %(case)s was not accepted: %(reason)s") % {"case": case.number, "reason": reason},
             "case_rejected",
@@ -294,7 +240,7 @@ def _level_of_unit(case: Case, unit: Organization | None) -> str:
 def dispatch(case: Case, by, *, unit=None, assignee=None, version=None, at=None) -> CaseEvent:
     """派遣: hand the case to a unit (a department, the property company, the community) and/or a
     person (the grid worker). Without either, the route of the case's level decides."""
-    kinds = _kinds("dispatch", case, by)
+    kinds = kinds_for("dispatch", case, by)
     if unit is None and assignee is None:
         if case.level in routing.LEVELS:
             route = routing.route_to_level(case.level, case.region, case.grid)
@@ -340,18 +286,18 @@ def dispatch(case: Case, by, *, unit=None, assignee=None, version=None, at=None)
             by=by,
             actor_kinds=kinds,
             expected_version=version,
-            at=_now(at),
+            at=now_or(at),
             data=data,
             changes={"unit": unit, "assignee": assignee, "level": level},
         )
-        _tell_staff(
+        tell_staff(
             actors.unit_staff(case),
             _("Case %(case)s (%(category)s) was dispatched to you; handle it by %(due)s.")
             % {"case": case.number, "category": case.category.name, "due": when(case.handle_due)},
             case,
             "case_dispatched",
         )
-        _tell_public(
+        tell_public(
             case,
             _("Case %(case)s was sent to %(unit)s.")
             % {"case": case.number, "unit": unit or assignee or _("the handler")},
@@ -363,8 +309,8 @@ def dispatch(case: Case, by, *, unit=None, assignee=None, version=None, at=None)
 
 def sign(case: Case, by, *, version=None, at=None) -> CaseEvent:
     """签收: the handler takes the dispatched case (this is the response the rate counts)."""
-    kinds = _kinds("sign", case, by)
-    now = _now(at)
+    kinds = kinds_for("sign", case, by)
+    now = now_or(at)
     changes = {"responded_at": case.responded_at or now}
     if case.assignee_id is None:
         changes["assignee"] = by
@@ -372,7 +318,7 @@ def sign(case: Case, by, *, version=None, at=None) -> CaseEvent:
         event = transition(
             case, "sign", by=by, actor_kinds=kinds, expected_version=version, at=now, changes=changes
         )
-        _tell_public(case, _("Case %(case)s is being handled.") % {"case": case.number}, "case_signed", by=by)
+        tell_public(case, _("Case %(case)s is being handled.") % {"case": case.number}, "case_signed", by=by)
     return event
 
 
@@ -387,9 +333,9 @@ def return_deadline(case: Case):
 
 def return_case(case: Case, by, *, reason, version=None, at=None) -> CaseEvent:
     """退单: not ours — back to whoever dispatched it, within the return window only."""
-    kinds = _kinds("return", case, by)
-    reason = _text(reason, _("Please give a reason."))
-    now = _now(at)
+    kinds = kinds_for("return", case, by)
+    reason = required_text(reason, _("Please give a reason."))
+    now = now_or(at)
     deadline = return_deadline(case)
     if deadline is not None and now > deadline:
         raise WorkflowError(
@@ -416,7 +362,7 @@ def return_case(case: Case, by, *, reason, version=None, at=None) -> CaseEvent:
             changes={"unit_id": back_unit, "assignee": None, "level": back_level or case.level},
         )
         dispatcher = [last.actor] if last and last.actor_id else []
-        _tell_staff(
+        tell_staff(
             dispatcher + actors.desk_staff(case),
             _("Case %(case)s was returned by %(who)s: %(reason)s")
             % {"case": case.number, "who": by, "reason": reason},
@@ -427,127 +373,6 @@ def return_case(case: Case, by, *, reason, version=None, at=None) -> CaseEvent:
     return event
 
 
-# --- postponement ------------------------------------------------------------------------------
-
-
-def _approved_days(case: Case) -> int:
-    total = case.postponements.filter(status=Postponement.Status.APPROVED).aggregate(n=Sum("working_days"))
-    return total["n"] or 0
-
-
-def request_postponement(case: Case, by, *, working_days, reason, version=None, at=None) -> CaseEvent:
-    """延期申请: ask for more working days; a supervisor decides. The event carries
-    `postponement` (the request) as an attribute."""
-    kinds = _kinds("request_postpone", case, by)
-    reason = _text(reason, _("Please give a reason."))
-    try:
-        days = int(working_days)
-    except (TypeError, ValueError):
-        days = 0
-    if days < 1:
-        raise WorkflowError(_("Ask for at least one working day."))
-    cap = rules().postpone_max_working_days
-    used = _approved_days(case)
-    if used + days > cap:
-        raise WorkflowError(
-            _("A case may be given at most %(cap)d more working days in all; %(used)d are given already.")
-            % {"cap": cap, "used": used}
-        )
-    now = _now(at)
-    with transaction.atomic():
-        if case.postponements.filter(status=Postponement.Status.REQUESTED).exists():
-            raise WorkflowError(_("A request for more time is waiting for a decision already."))
-        request = Postponement.objects.create(case=case, requested_by=by, working_days=days, reason=reason)
-        event = transition(
-            case,
-            "request_postpone",
-            by=by,
-            actor_kinds=kinds,
-            expected_version=version,
-            note=reason,
-            at=now,
-            public=False,
-            data={"postponement": request.pk, "working_days": days},
-        )
-        _tell_staff(
-            actors.supervisors(case),
-            _("%(who)s asks %(n)d more working days for case %(case)s: %(reason)s")
-            % {"who": by, "n": days, "case": case.number, "reason": reason},
-            case,
-            "postpone_requested",
-            by,
-        )
-    event.postponement = request
-    return event
-
-
-def decide_postponement(
-    postponement: Postponement, by, *, approve, note="", version=None, at=None
-) -> CaseEvent:
-    """Approve (the handling deadline moves by the working days asked) or refuse a request.
-
-    Community staff decide for a grid's case, subdistrict staff (or leaders) for the others;
-    nobody decides their own request.
-    """
-    case = postponement.case
-    action = "approve_postpone" if approve else "deny_postpone"
-    kinds = actors.actor_kinds(by, case)
-    if not kinds & actors.approver_kinds(case):
-        who = _("community staff") if case.level == "grid" else _("subdistrict staff")
-        raise PermissionDenied(_("Only %(who)s in charge may decide this request.") % {"who": who})
-    if postponement.requested_by_id == getattr(by, "pk", None):
-        raise PermissionDenied(_("You cannot decide your own request."))
-    now = _now(at)
-    with transaction.atomic():
-        locked = Postponement.objects.select_for_update().get(pk=postponement.pk)
-        if locked.status != Postponement.Status.REQUESTED:
-            raise WorkflowError(_("This request was decided already."))
-        changes = {}
-        data = {"postponement": locked.pk, "working_days": locked.working_days}
-        if approve:
-            cap = rules().postpone_max_working_days
-            if _approved_days(case) + locked.working_days > cap:
-                raise WorkflowError(
-                    _("A case may be given at most %(cap)d more working days in all.") % {"cap": cap}
-                )
-            new_due = add_working_days_to_due(case.handle_due or now, locked.working_days, case.unit)
-            changes = {"handle_due": new_due, "remind_at": _handle_reminder(case, now, new_due)}
-            data["new_due"] = new_due.isoformat()
-            data["old_due"] = case.handle_due.isoformat() if case.handle_due else None
-            locked.new_due = new_due
-        event = transition(
-            case,
-            action,
-            by=by,
-            actor_kinds=kinds,
-            expected_version=version,
-            note=(note or "").strip(),
-            at=now,
-            public=bool(approve),
-            data=data,
-            changes=changes,
-        )
-        locked.status = Postponement.Status.APPROVED if approve else Postponement.Status.DENIED
-        locked.decided_by = by
-        locked.decided_at = now
-        locked.save(update_fields=["status", "decided_by", "decided_at", "new_due", "updated_at"])
-        postponement.refresh_from_db()
-        if approve:
-            text = _("%(n)d more working days for case %(case)s were approved: new deadline %(due)s.") % {
-                "n": locked.working_days,
-                "case": case.number,
-                "due": when(locked.new_due),
-            }
-            _tell_public(case, text, "postpone_approved", by=by)
-        else:
-            text = _("Your request for more time on case %(case)s was refused. %(note)s") % {
-                "case": case.number,
-                "note": note,
-            }
-        _tell_staff([locked.requested_by], text.strip(), case, "postpone_decided", by)
-    return event
-
-
 # --- escalation --------------------------------------------------------------------------------
 
 
@@ -555,12 +380,12 @@ def escalate(case: Case, by=None, *, reason, auto=False, version=None, at=None) 
     """上报: one level up (grid → community → subdistrict → county), by hand or by the worker
     when the case is overdue. The new level gets a new handling deadline of the category's
     limit, counted from now in its own working time."""
-    kinds = frozenset({SYSTEM}) if auto else _kinds("escalate", case, by)
-    reason = _text(reason, _("Please give a reason."))
+    kinds = frozenset({SYSTEM}) if auto else kinds_for("escalate", case, by)
+    reason = required_text(reason, _("Please give a reason."))
     route = routing.route_up(case)
     if route is None:
         raise WorkflowError(_("This case is at the county level already: it cannot go higher."))
-    now = _now(at)
+    now = now_or(at)
     category = case.category
     new_due = compute_due(now, category.handle_limit, category.handle_unit, route.unit)
     with transaction.atomic():
@@ -590,12 +415,12 @@ def escalate(case: Case, by=None, *, reason, auto=False, version=None, at=None) 
                 "remind_at": reminder_moment(now, new_due, category.handle_unit, route.unit),
             },
         )
-        _tell_staff(
+        tell_staff(
             actors.desk_staff(case),
             _("Case %(case)s was escalated to %(level)s: %(reason)s. Handle it by %(due)s.")
             % {
                 "case": case.number,
-                "level": _level_label(route.level),
+                "level": level_label(route.level),
                 "reason": reason,
                 "due": when(new_due),
             },
@@ -603,245 +428,24 @@ def escalate(case: Case, by=None, *, reason, auto=False, version=None, at=None) 
             "case_escalated",
             by,
         )
-        _tell_public(
+        tell_public(
             case,
             _("Case %(case)s was passed up to the %(level)s.")
-            % {"case": case.number, "level": _level_label(route.level)},
+            % {"case": case.number, "level": level_label(route.level)},
             "case_escalated",
             by=by,
         )
     return event
 
 
-# --- whistle (街道吹哨、部门报到) ------------------------------------------------------------------
-
-
-def _departments(departments, task: str) -> list[tuple[Organization, str]]:
-    if isinstance(departments, dict):
-        pairs = list(departments.items())
-    else:
-        pairs = [d if isinstance(d, tuple | list) else (d, "") for d in (departments or ())]
-    out, seen = [], set()
-    for org, part in pairs:
-        if not isinstance(org, Organization) or org.kind != Organization.Kind.DEPARTMENT:
-            raise WorkflowError(_("Only government departments can be summoned."))
-        if org.pk in seen:
-            continue
-        seen.add(org.pk)
-        out.append((org, (part or task or "").strip()[:200]))
-    if not out:
-        raise WorkflowError(_("Choose the departments to summon."))
-    return out
-
-
-def whistle(case: Case, by, *, departments, task="", version=None, at=None) -> CaseEvent:
-    """吹哨: summon several departments. Each must report in within the report-in limit and
-    then finish its part; the case moves to feedback by itself when the last part is done.
-
-    `departments`: Organizations (all get `task`), (Organization, its part) pairs, or a dict.
-    """
-    kinds = _kinds("whistle", case, by)
-    pairs = _departments(departments, task)
-    now = _now(at)
-    limits = rules()
-    with transaction.atomic():
-        event = transition(
-            case,
-            "whistle",
-            by=by,
-            actor_kinds=kinds,
-            expected_version=version,
-            note=(task or "").strip(),
-            at=now,
-            data={"departments": [str(o) for o, _p in pairs], "department_ids": [o.pk for o, _p in pairs]},
-        )
-        for org, part in pairs:
-            report_in_due = limit_deadline(now, limits.whistle_report_in, org)
-            WhistlePart.objects.update_or_create(
-                case=case,
-                department=org,
-                defaults={
-                    "task": part,
-                    "status": P.SUMMONED,
-                    "report_in_due": report_in_due,
-                    "reported_at": None,
-                    "done_due": limit_deadline(report_in_due, limits.whistle_part, org),
-                    "done_at": None,
-                    "result": "",
-                    "reminded_at": None,
-                },
-            )
-            _tell_staff(
-                actors.liaisons(org),
-                _("%(dept)s is summoned for case %(case)s: %(part)s. Report in by %(due)s.")
-                % {
-                    "dept": org,
-                    "case": case.number,
-                    "part": part or case.category.name,
-                    "due": when(report_in_due),
-                },
-                case,
-                "whistle",
-                by,
-            )
-        _tell_public(
-            case,
-            _("Departments were summoned to solve case %(case)s together: %(departments)s.")
-            % {"case": case.number, "departments": "、".join(str(o) for o, _p in pairs)},
-            "whistle",
-            by=by,
-        )
-    return event
-
-
-def _part_actor(part: WhistlePart, by) -> frozenset[str]:
-    """Only the summoned department's liaison (or an administrator) acts on its part."""
-    case = part.case
-    kinds = actors.actor_kinds(by, case)
-    if "admin" in kinds:
-        return kinds
-    mine = Role.objects.filter(
-        user=by, active=True, kind=Role.Kind.DEPARTMENT_LIAISON, organization_id=part.department_id
-    ).exists()
-    if not mine:
-        raise PermissionDenied(_("Only %(dept)s's liaison can do this.") % {"dept": part.department})
-    return kinds | {"department_liaison"}
-
-
-def _whistler(case: Case) -> list:
-    last = case.events.filter(action="whistle").order_by("-at", "-pk").first()
-    return [last.actor] if last and last.actor_id else actors.desk_staff(case)
-
-
-def report_in(part: WhistlePart, by, *, at=None) -> CaseEvent:
-    """报到: the department has arrived (or answered); its finishing time starts now."""
-    kinds = _part_actor(part, by)
-    now = _now(at)
-    with transaction.atomic():
-        locked = WhistlePart.objects.select_for_update().get(pk=part.pk)
-        if locked.status != P.SUMMONED:
-            raise WorkflowError(_("%(dept)s has reported in already.") % {"dept": part.department})
-        case = Case.objects.select_for_update().get(pk=part.case_id)
-        late = now > locked.report_in_due
-        event = transition(
-            case,
-            "report_in",
-            by=by,
-            actor_kinds=kinds,
-            expected_version=case.version,  # departments act on their own parts: no stale check
-            at=now,
-            public=False,
-            data={"part": locked.pk, "department": str(part.department), "late": late},
-        )
-        locked.status = P.REPORTED
-        locked.reported_at = now
-        locked.done_due = limit_deadline(now, rules().whistle_part, part.department)
-        locked.save(update_fields=["status", "reported_at", "done_due", "updated_at"])
-        _tell_staff(
-            _whistler(case),
-            _("%(dept)s reported in for case %(case)s.") % {"dept": part.department, "case": case.number},
-            case,
-            "whistle_report_in",
-            by,
-        )
-    part.refresh_from_db()
-    return event
-
-
-def finish_part(part: WhistlePart, by, *, result, at=None) -> CaseEvent:
-    """The department's part is done. When it was the last part, the case moves to feedback
-    (the result of every department is the feedback) without anyone pressing anything."""
-    kinds = _part_actor(part, by)
-    result = _text(result, _("Please say what was done."))
-    now = _now(at)
-    with transaction.atomic():
-        locked = WhistlePart.objects.select_for_update().get(pk=part.pk)
-        if locked.status == P.SUMMONED:
-            raise WorkflowError(_("Report in first, then finish the part."))
-        if locked.status == P.DONE:
-            raise WorkflowError(_("%(dept)s has finished its part already.") % {"dept": part.department})
-        case = Case.objects.select_for_update().get(pk=part.case_id)
-        event = transition(
-            case,
-            "part_done",
-            by=by,
-            actor_kinds=kinds,
-            expected_version=case.version,
-            note=result,
-            at=now,
-            data={
-                "part": locked.pk,
-                "department": str(part.department),
-                "late": bool(locked.done_due and now > locked.done_due),
-            },
-        )
-        locked.status = P.DONE
-        locked.done_at = now
-        locked.result = result
-        locked.save(update_fields=["status", "done_at", "result", "updated_at"])
-        parts = list(case.whistle_parts.select_related("department").order_by("pk"))
-        if all(p.status == P.DONE for p in parts):
-            summary = "\n".join(f"{p.department}：{p.result}" for p in parts)
-            transition(
-                case,
-                "whistle_done",
-                by=None,
-                actor_kinds={SYSTEM},
-                expected_version=case.version,
-                note=summary,
-                at=now,
-                data={"parts": [p.pk for p in parts]},
-                changes={"feedback_at": now, "remind_at": None},
-            )
-            _after_feedback(case, by)
-        else:
-            _tell_staff(
-                _whistler(case),
-                _("%(dept)s finished its part of case %(case)s (%(done)d of %(all)d done).")
-                % {
-                    "dept": part.department,
-                    "case": case.number,
-                    "done": sum(p.status == P.DONE for p in parts),
-                    "all": len(parts),
-                },
-                case,
-                "whistle_part_done",
-                by,
-            )
-    part.refresh_from_db()
-    return event
-
-
 # --- feedback, verification, closing, rating, reopening -----------------------------------------
-
-
-def _verifiers(case: Case) -> list:
-    worker = routing.grid_worker(case.grid) if case.grid_id else None
-    return ([worker] if worker else []) + actors.desk_staff(case)
-
-
-def _after_feedback(case: Case, by) -> None:
-    _tell_staff(
-        _verifiers(case),
-        _("Case %(case)s has its result: please verify it.") % {"case": case.number},
-        case,
-        "case_feedback",
-        by,
-    )
-    _tell_public(
-        case,
-        _("Case %(case)s has been handled. Please check whether it is solved.") % {"case": case.number},
-        "case_feedback",
-        by=by,
-        sms=True,
-    )
 
 
 def feedback(case: Case, by, *, text, photos=(), version=None, at=None) -> CaseEvent:
     """处置反馈: the handler reports what was done (with evidence photos)."""
-    kinds = _kinds("feedback", case, by)
-    text = _text(text, _("Please say what was done."))
-    now = _now(at)
+    kinds = kinds_for("feedback", case, by)
+    text = required_text(text, _("Please say what was done."))
+    now = now_or(at)
     photos = list(photos or ())
     with transaction.atomic():
         event = transition(
@@ -860,15 +464,15 @@ def feedback(case: Case, by, *, text, photos=(), version=None, at=None) -> CaseE
             saved = save_photos(case.demand, photos, stage="evidence", by=by)
             event.data = {**event.data, "photos": [p.pk for p in saved]}
             event.save(update_fields=["data"])
-        _after_feedback(case, by)
+        after_feedback(case, by)
     return event
 
 
 def verify(case: Case, by, *, solved, note="", version=None, at=None) -> CaseEvent:
     """核查: solved → closed (the reporter is asked to rate); not solved → back to handling."""
     action = "verify" if solved else "verify_fail"
-    kinds = _kinds(action, case, by)
-    now = _now(at)
+    kinds = kinds_for(action, case, by)
+    now = now_or(at)
     note = (note or "").strip()
     with transaction.atomic():
         if solved:
@@ -882,7 +486,7 @@ def verify(case: Case, by, *, solved, note="", version=None, at=None) -> CaseEve
                 at=now,
                 changes={"closed_at": now, "remind_at": None},
             )
-            _tell_public(
+            tell_public(
                 case,
                 _("Case %(case)s is closed. Please tell us how it went (rate it within %(days)d days).")
                 % {"case": case.number, "days": rules().reopen_within_days},
@@ -897,11 +501,11 @@ def verify(case: Case, by, *, solved, note="", version=None, at=None) -> CaseEve
                 by=by,
                 actor_kinds=kinds,
                 expected_version=version,
-                note=_text(note, _("Please say what is still wrong.")),
+                note=required_text(note, _("Please say what is still wrong.")),
                 at=now,
-                changes={"feedback_at": None, "remind_at": _handle_reminder(case, now, case.handle_due)},
+                changes={"feedback_at": None, "remind_at": handle_reminder(case, now, case.handle_due)},
             )
-            _tell_staff(
+            tell_staff(
                 actors.unit_staff(case),
                 _("Case %(case)s is not solved yet: %(note)s") % {"case": case.number, "note": note},
                 case,
@@ -913,14 +517,14 @@ def verify(case: Case, by, *, solved, note="", version=None, at=None) -> CaseEve
 
 def rate(case: Case, by, *, score, solved, comment="", version=None, at=None) -> CaseEvent:
     """回访评价: 1–5, solved or not, a comment. A resident who says "not solved" may also reopen."""
-    kinds = _kinds("rate", case, by)
+    kinds = kinds_for("rate", case, by)
     try:
         score = int(score)
     except (TypeError, ValueError):
         score = 0
     if not 1 <= score <= 5:
         raise WorkflowError(_("A score is a whole number from 1 to 5."))
-    now = _now(at)
+    now = now_or(at)
     comment = (comment or "").strip()
     with transaction.atomic():
         event = transition(
@@ -934,7 +538,7 @@ def rate(case: Case, by, *, score, solved, comment="", version=None, at=None) ->
             data={"score": score, "solved": bool(solved)},
         )
         Rating.objects.create(case=case, by=by, score=score, solved=bool(solved), comment=comment, at=now)
-        _tell_staff(
+        tell_staff(
             actors.unit_staff(case) + actors.desk_staff(case),
             _("Case %(case)s was rated %(score)d of 5 (%(solved)s).")
             % {"case": case.number, "score": score, "solved": _("solved") if solved else _("not solved")},
@@ -954,9 +558,9 @@ def reopen_deadline(case: Case):
 def reopen(case: Case, by, *, reason, version=None, at=None) -> CaseEvent:
     """重办: the resident says it is not solved, within the set days after closing; the case is
     handled again with a new handling deadline (each reopen event counts for 重办率)."""
-    kinds = _kinds("reopen", case, by)
-    reason = _text(reason, _("Please say what is still wrong."))
-    now = _now(at)
+    kinds = kinds_for("reopen", case, by)
+    reason = required_text(reason, _("Please say what is still wrong."))
+    now = now_or(at)
     deadline = reopen_deadline(case)
     if deadline is not None and now > deadline:
         raise WorkflowError(
@@ -990,7 +594,7 @@ def reopen(case: Case, by, *, reason, version=None, at=None) -> CaseEvent:
                 "remind_at": reminder_moment(now, new_due, category.handle_unit, case.unit),
             },
         )
-        _tell_staff(
+        tell_staff(
             actors.unit_staff(case) + actors.desk_staff(case),
             _("Case %(case)s was reopened (not solved): %(reason)s. Handle it by %(due)s.")
             % {"case": case.number, "reason": reason, "due": when(new_due)},
@@ -1008,7 +612,7 @@ def merge(case: Case, into: Case, by, *, version=None, at=None) -> CaseEvent:
     """合并: the same problem reported again by someone else. The case ends as merged, its
     demand points to the other one (duplicate_of), and its reporter and followers follow the
     open case instead (the reporter counts as a "me too" there)."""
-    kinds = _kinds("merge", case, by)
+    kinds = kinds_for("merge", case, by)
     if into is None or into.pk == case.pk:
         raise WorkflowError(_("Choose another case to merge into."))
     into = Case.objects.select_related("demand").get(pk=into.pk)
@@ -1016,7 +620,7 @@ def merge(case: Case, into: Case, by, *, version=None, at=None) -> CaseEvent:
         raise WorkflowError(_("Case %(case)s is not open: merge into an open case.") % {"case": into.number})
     if not actors.actor_kinds(by, into) - {"reporter"}:
         raise PermissionDenied(_("You may not do this to the case."))
-    now = _now(at)
+    now = now_or(at)
     with transaction.atomic():
         event = transition(
             case,
@@ -1063,7 +667,7 @@ def merge(case: Case, into: Case, by, *, version=None, at=None) -> CaseEvent:
         event.data = {**event.data, "followers_carried": carried}
         event.save(update_fields=["data"])
         case.demand.refresh_from_db()
-        _tell_public(
+        tell_public(
             case,
             _("Report %(number)s is the same problem as case %(into)s; you now follow that case.")
             % {"number": demand.number, "into": into.number},

@@ -27,8 +27,9 @@ from doorstep.core.notify import notify_many
 
 from . import actors, routing
 from .deadlines import aware
+from .loop import staff_url, when
 from .models import Case, WhistlePart
-from .services import current_deadline, escalate, staff_url, when
+from .services import current_deadline, escalate
 from .workflow import HANDLING_STAGES, ConflictError, WorkflowError, record
 
 logger = logging.getLogger("doorstep.demands.tasks")

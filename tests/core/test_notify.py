@@ -39,11 +39,13 @@ def resident():
     return user
 
 
-def test_notify_puts_a_line_in_the_inbox(resident):
-    note = notify.notify(resident, "案卷 AJ1 已结案", kind="case_closed")
+def test_notify_puts_a_line_in_the_inbox(resident, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        note = notify.notify(resident, "案卷 AJ1 已结案", kind="case_closed")
     assert note.read_at is None
     assert notify.unread_count(resident) == 1
-    assert not OutboundMessage.objects.exists()  # no SMS unless asked
+    assert callbacks == []  # no SMS unless asked
+    assert not OutboundMessage.objects.filter(recipient=resident).exists()
 
 
 def test_without_a_gateway_the_sms_is_logged_and_recorded_as_not_sent(
@@ -52,7 +54,7 @@ def test_without_a_gateway_the_sms_is_logged_and_recorded_as_not_sent(
     caplog.set_level(logging.WARNING, logger="doorstep.notify")
     with django_capture_on_commit_callbacks(execute=True):
         notify.notify(resident, "案卷 AJ1 已结案，请评价", sms=True, kind="case_closed")
-    message = OutboundMessage.objects.get()
+    message = OutboundMessage.objects.get(recipient=resident)
     assert message.status == OutboundMessage.Status.NOT_SENT
     assert message.get_status_display() == "未发送：未配置网关"
     assert message.to_masked == "139****1234"  # the log keeps no full number
@@ -65,7 +67,7 @@ def test_a_configured_gateway_reports_sent(resident, settings, django_capture_on
     settings.DOORSTEP_MESSAGE_BACKEND = f"{__name__}.GatewayThatAccepts"
     with django_capture_on_commit_callbacks(execute=True):
         notify.message_phone("13907950000", "您的诉求已受理", kind="case_opened")
-    message = OutboundMessage.objects.get()
+    message = OutboundMessage.objects.get(text="您的诉求已受理")
     assert (message.status, message.external_id, message.recipient) == ("sent", "gw-7", None)
 
 
@@ -78,7 +80,7 @@ def test_a_failing_or_confused_gateway_is_recorded_as_failed(
     settings.DOORSTEP_MESSAGE_BACKEND = f"{__name__}.{backend}"
     with django_capture_on_commit_callbacks(execute=True):
         notify.notify(resident, "提醒", sms=True)
-    message = OutboundMessage.objects.get()
+    message = OutboundMessage.objects.get(recipient=resident)
     assert message.status == "failed" and detail in message.detail
     assert Notification.objects.filter(recipient=resident).exists()  # the inbox still has it
 
@@ -92,7 +94,8 @@ def test_nothing_leaves_when_the_transaction_rolls_back(resident, django_capture
         except RuntimeError:
             pass
     assert callbacks == []
-    assert not Notification.objects.exists() and not OutboundMessage.objects.exists()
+    assert not Notification.objects.filter(recipient=resident).exists()
+    assert not OutboundMessage.objects.filter(text="不该发出").exists()
 
 
 def test_notify_many_skips_the_actor_and_duplicates(resident):

@@ -196,7 +196,7 @@ class LoopWorld:
         extra.setdefault("handle_unit", "working_days")
         return category(name, **extra)
 
-    def report(self, *, cat=None, received_at=None, reporter=True, **extra):
+    def report(self, *, cat=None, received_at=None, by_resident=True, **extra):
         """A resident's demand at the compound, and its case opened by the real `open_case`."""
         from doorstep.demands.services import open_case
 
@@ -205,7 +205,7 @@ class LoopWorld:
             grid=self.grid,
             category=cat or self.category(),
             received_at=received_at or timezone.now() - timedelta(hours=1),
-            reporter_user=self.resident if reporter else None,
+            reporter_user=self.resident if by_resident else None,
             **extra,
         )
         return open_case(d)

@@ -405,7 +405,7 @@ def test_merge_carries_followers_and_marks_the_duplicate(w):
     from tests import factories as f
 
     first = w.report()
-    second = w.report(reporter=False, text="门口垃圾没人管")
+    second = w.report(by_resident=False, text="门口垃圾没人管")
     follower = f.user()
     Follow.objects.create(demand=second.demand, user=follower)
     second.demand.reporter_user = f.user()
@@ -463,3 +463,16 @@ def test_notifications_before_a_rollback_are_not_kept(w):
     with pytest.raises(PermissionDenied):
         services.merge(case, w.report(), w.outsider)
     assert Notification.objects.count() == before + 1  # the second report's receipt only
+
+
+def test_a_caller_with_a_login_is_the_reporter_of_a_staff_entered_report(w):
+    """A 12345 caller entered by staff: the demand names their person record, whose login may
+    then verify, rate and reopen like someone who reported on the phone page."""
+    from doorstep.demands.actors import actor_kinds
+    from tests import factories as f
+
+    caller = f.person("王五", phone="13907959999", user=w.resident)
+    case = w.report(by_resident=False, reporter=caller, channel="hotline")
+    assert actor_kinds(w.resident, case) == {"reporter"}
+    services.accept(case, w.community_staff)
+    assert any(case.number in x for x in inbox(w.resident))

@@ -66,9 +66,10 @@ class OutboundMessage(models.Model):
     to_masked = models.CharField(_("to"), max_length=40, blank=True)
     kind = models.CharField(_("kind"), max_length=32, blank=True)
     text = models.TextField(_("text"))
+    # Deleted with its case (an erased or demo case leaves no message log behind).
     case = models.ForeignKey(
         "demands.Case",
-        on_delete=models.SET_NULL,
+        on_delete=models.CASCADE,
         null=True,
         blank=True,
         related_name="+",
