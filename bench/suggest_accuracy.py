@@ -99,7 +99,8 @@ def main() -> None:
             return [fitted.codes[i] for i in proba.argsort()[::-1] if fitted.codes[i] != suggest.NONE][:3]
 
         r = suggest.evaluate(ranked, test)
-        print(f"  {len(part):>4} examples: {r['top1']:.1%} / {r['top3']:.1%}")
+        complaints = sum(1 for _t, c in part if c != suggest.NONE)
+        print(f"  {complaints:>4} complaints: {r['top1']:.1%} / {r['top3']:.1%}")
 
     texts = [t for t, _ in test]
     suggest.suggest(texts[0])  # warm
