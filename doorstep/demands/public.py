@@ -20,10 +20,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db import connection
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -90,16 +92,6 @@ def stage_of(triage: str, case_status: str | None) -> str | None:
     return TRIAGE_STAGE.get(triage, RECEIVED)
 
 
-def _stage_q(stage: str) -> Q:
-    """A filter on Demand for one public stage (the inverse of stage_of)."""
-    statuses = [s for s, st in CASE_STAGE.items() if st == stage]
-    triages = [t for t, st in TRIAGE_STAGE.items() if st == stage and t != T.DUPLICATE]
-    q = Q(case__status__in=statuses) if statuses else Q(pk__in=[])
-    if triages:
-        q |= Q(case__isnull=True, triage__in=triages)
-    return q
-
-
 def public_demands() -> QuerySet[Demand]:
     """Demands that may appear in public at all (map, lists): located, inside the territory, not
     merged away and not refused."""
@@ -129,7 +121,7 @@ def public_position(lat: float, lng: float, *, in_compound: bool) -> tuple[float
 
 MAP_LIMIT = 300
 MAP_MAX_LIMIT = 500
-MAP_PROBE = 3000  # more reports than this in the box: read newest first (see map_points)
+MAP_SCAN = 10000  # more reports than this in the box: read newest first (see map_points)
 
 
 @dataclass(frozen=True)
@@ -177,6 +169,86 @@ def _parse_cursor(text: str) -> tuple[datetime, int] | None:
     return when, int(pk)
 
 
+_POINT_FIELDS = (
+    "pk",
+    "number",
+    "lat",
+    "lng",
+    "received_at",
+    "triage",
+    "me_too_count",
+    "case__status",
+    "category__code",
+    "category__parent__code",
+    "category__name",
+    "category__parent__name",
+    "region__name",
+    "region__level",
+)
+
+
+def _keep(r: dict, *, category: str, stage: str) -> bool:
+    """The map's filters on one fetched row (the sparse plan filters in Python)."""
+    st = stage_of(r["triage"], r["case__status"])
+    if st is None or st in (MERGED, NOT_ACCEPTED) or (stage and st != stage):
+        return False
+    return not category or category in (r["category__code"], r["category__parent__code"])
+
+
+def _probe(bbox: BBox) -> list[tuple]:
+    """(received_at, pk) of at most MAP_SCAN + 1 reports in the box, from the box index alone.
+
+    Executed on a plain cursor: Django making ten thousand dates timezone-aware costs three
+    times the query. The raw values (aware datetimes on PostgreSQL, naive UTC ones on SQLite)
+    sort alike, and compare with values put in the same form (`_like`)."""
+    qs = Demand.objects.filter(
+        lat__gte=bbox.min_lat, lat__lte=bbox.max_lat, lng__gte=bbox.min_lng, lng__lte=bbox.max_lng
+    ).order_by()
+    sql, params = qs.values_list("received_at", "pk")[: MAP_SCAN + 1].query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _like(sample, moment: datetime):
+    """`moment` in the form the probe's raw values take: an aware datetime (PostgreSQL), a
+    naive one in UTC (SQLite through Django's converters) or the stored ISO text."""
+    if isinstance(sample, str):
+        return connection.ops.adapt_datetimefield_value(moment)
+    if timezone.is_naive(sample):
+        return timezone.make_naive(moment, UTC)
+    return moment
+
+
+def _sparse_rows(probe, *, category: str, stage: str, since, after, limit: int) -> list[dict]:
+    """A box's (received_at, pk) pairs, newest first, fetched by primary key until the page
+    and one more row are found (see map_points)."""
+    if not probe:
+        return []
+    sample = probe[0][0]
+    since = _like(sample, since) if since is not None else None
+    after = (_like(sample, after[0]), after[1]) if after is not None else None
+    pairs = sorted(
+        (p for p in probe if (since is None or p[0] >= since) and (after is None or p < after)),
+        reverse=True,
+    )
+    rows: list[dict] = []
+    first = 2 * (limit + 1)
+    for chunk in (pairs[:first], pairs[first:]):
+        if not chunk or len(rows) > limit:
+            break
+        fetched = {
+            r["pk"]: r for r in Demand.objects.filter(pk__in=[pk for _at, pk in chunk]).values(*_POINT_FIELDS)
+        }
+        for _at, pk in chunk:
+            r = fetched.get(pk)
+            if r is not None and _keep(r, category=category, stage=stage):
+                rows.append(r)
+                if len(rows) > limit:
+                    break
+    return rows
+
+
 def map_points(
     bbox: BBox,
     *,
@@ -188,55 +260,34 @@ def map_points(
     now: datetime | None = None,
 ) -> MapPage:
     """The newest public reports in a bounding box, one page at a time (keyset paging on
-    received_at, pk), in three queries whatever the page size: a probe of the box, the
-    points, then their first published photo. `category` is a major or minor class code.
+    received_at, pk). `category` is a major or minor class code.
 
-    Fast with a million reports because the plan follows the box: the probe reads at most
-    MAP_PROBE ids from the (lat, lng) index. A sparse box (a street, a compound: fewer ids than
-    that) is then read by those ids and sorted; a dense one (the whole city) is read newest first
-    along the received_at index until the page is full — its box test is written as an
-    expression (`lat + 0`) so that no database walks the whole (lat, lng) range and sorts it.
+    Fast with a million reports because the plan follows the box, whatever the database's
+    planner would guess without statistics:
+
+    - the probe reads (id, received_at) of the box from the (lat, lng, received_at) index
+      alone, at most MAP_SCAN + 1 entries;
+    - a box with no more than that (a street, a compound, a district) is sorted newest first in
+      Python and its rows fetched by primary key, the next 2 × limit first, the rest (a few
+      thousand at most) only when the filters turned most of those down;
+    - a denser box (the whole city) is read newest first along the received_at index until
+      the page is full; there every other test is written as an expression (`lat + 0`,
+      `COALESCE(status, '')`) so that no database walks a whole (lat, lng) range, a status
+      or a category and sorts it.
+
+    Then one query for the first published photo of each point: 3 queries for a page
+    (4 when the filters are very selective), whatever its size.
     """
     limit = max(1, min(int(limit), MAP_MAX_LIMIT))
-    in_box = Demand.objects.filter(
-        lat__gte=bbox.min_lat, lat__lte=bbox.max_lat, lng__gte=bbox.min_lng, lng__lte=bbox.max_lng
-    )
-    ids = list(in_box.order_by().values_list("pk", flat=True)[:MAP_PROBE])
-    if len(ids) < MAP_PROBE:
-        qs = public_demands().filter(pk__in=ids)
-    else:
-        qs = public_demands().alias(_lat=F("lat") + 0.0, _lng=F("lng") + 0.0)
-        qs = qs.filter(
-            _lat__gte=bbox.min_lat, _lat__lte=bbox.max_lat, _lng__gte=bbox.min_lng, _lng__lte=bbox.max_lng
-        )
-    if category:
-        qs = qs.filter(Q(category__code=category) | Q(category__parent__code=category))
-    if stage:
-        if stage not in MAP_STAGES:
-            raise ValueError("stage")
-        qs = qs.filter(_stage_q(stage))
-    if days:
-        qs = qs.filter(received_at__gte=(now or timezone.now()) - timedelta(days=int(days)))
+    if stage and stage not in MAP_STAGES:
+        raise ValueError("stage")
     after = _parse_cursor(cursor)
-    if after:
-        at, pk = after
-        qs = qs.filter(Q(received_at__lt=at) | Q(received_at=at, pk__lt=pk))
-    rows = list(
-        qs.order_by("-received_at", "-pk").values(
-            "pk",
-            "number",
-            "lat",
-            "lng",
-            "received_at",
-            "triage",
-            "me_too_count",
-            "case__status",
-            "category__name",
-            "category__parent__name",
-            "region__name",
-            "region__level",
-        )[: limit + 1]
-    )
+    since = (now or timezone.now()) - timedelta(days=int(days)) if days else None
+    probe = _probe(bbox)
+    if len(probe) <= MAP_SCAN:
+        rows = _sparse_rows(probe, category=category, stage=stage, since=since, after=after, limit=limit)
+    else:
+        rows = _dense_rows(bbox, category=category, stage=stage, since=since, after=after, limit=limit)
     more = len(rows) > limit
     rows = rows[:limit]
     thumbs: dict[int, str] = {}
@@ -269,6 +320,41 @@ def map_points(
         )
     next_cursor = _cursor(rows[-1]["received_at"], rows[-1]["pk"]) if more else ""
     return MapPage(points=points, next_cursor=next_cursor, limit=limit)
+
+
+def _dense_rows(bbox: BBox, *, category: str, stage: str, since, after, limit: int) -> list[dict]:
+    """Newest first along the received_at index; nothing else indexable (see map_points)."""
+    status = Coalesce(F("case__status"), Value(""))
+    qs = Demand.objects.alias(
+        _lat=F("lat") + 0.0,
+        _lng=F("lng") + 0.0,
+        _triage=Coalesce(F("triage"), Value("")),
+        _status=status,
+    ).filter(
+        _lat__gte=bbox.min_lat,
+        _lat__lte=bbox.max_lat,
+        _lng__gte=bbox.min_lng,
+        _lng__lte=bbox.max_lng,
+    )
+    qs = qs.exclude(_triage__in=HIDDEN_TRIAGE).exclude(_status__in=HIDDEN_CASE)
+    if category:
+        qs = qs.alias(
+            _code=Coalesce(F("category__code"), Value("")),
+            _major=Coalesce(F("category__parent__code"), Value("")),
+        ).filter(Q(_code=category) | Q(_major=category))
+    if stage:
+        statuses = [st for st, value in CASE_STAGE.items() if value == stage]
+        triages = [t for t, value in TRIAGE_STAGE.items() if value == stage and t != T.DUPLICATE]
+        q = Q(_status__in=statuses) if statuses else Q(pk__in=[])
+        if triages:
+            q |= Q(_status="", _triage__in=triages)
+        qs = qs.filter(q)
+    if since is not None:
+        qs = qs.filter(received_at__gte=since)
+    if after:
+        at, pk = after
+        qs = qs.filter(Q(received_at__lt=at) | Q(received_at=at, pk__lt=pk))
+    return list(qs.order_by("-received_at", "-pk").values(*_POINT_FIELDS)[: limit + 1])
 
 
 def _category_label(major: str | None, minor: str | None) -> str:

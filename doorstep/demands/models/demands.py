@@ -132,7 +132,9 @@ class Demand(TimeStampedModel):
             models.Index(fields=["region", "received_at"]),
             models.Index(fields=["category", "triage", "received_at"]),
             models.Index(fields=["reporter", "received_at"]),
-            models.Index(fields=["lat", "lng"]),
+            # The map's box (and any lat/lng range): received_at too, so that the public map
+            # sorts a box's points newest first from the index alone (demands.public.map_points).
+            models.Index(fields=["lat", "lng", "received_at"], include=["id"], name="demand_map_box"),
             # Duplicates (same class, a box around the point) and repeats (same class, a window).
             models.Index(fields=["category", "lat", "lng"], name="demand_category_point"),
             models.Index(fields=["category", "received_at"], name="demand_category_received"),
