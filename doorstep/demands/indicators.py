@@ -26,7 +26,8 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Case as Switch
+from django.db.models import Count, Exists, F, Func, OuterRef, Q, Subquery, Value, When
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -194,6 +195,19 @@ def _subtree(region: Region | int) -> RawSQL:
     return RawSQL(_subtree_sql(), (pk,))
 
 
+def _narrow(region: Region | int) -> bool:
+    """Whether to read a subtree's cases first (a subdistrict, community or compound: a few
+    thousand cases a year) rather than the period's events or ratings of the whole city (a
+    county or the city). Both give the same answer; each is fast for its own size, and the
+    database cannot tell the size of a recursive subtree when it plans."""
+    level = (
+        region.level
+        if isinstance(region, Region)
+        else Region.objects.values_list("level", flat=True).get(pk=region)
+    )
+    return level >= Region.Level.SUBDISTRICT
+
+
 def _in(period: Period, field: str) -> Q:
     return Q(**{f"{field}__gte": period.start_at, f"{field}__lt": period.end_at})
 
@@ -236,13 +250,37 @@ def response_rate(region: Region | int, period: Period, *, now: datetime | None 
 
 
 def _rating_counts(region: Region | int, period: Period) -> dict[str, int]:
-    """Counts over each case's last rating in the period (one query)."""
+    """Counts over each case's last rating in the period (one query; see `_narrow`)."""
     in_period = _in(period, "at")
-    later = Rating.objects.filter(in_period, case=OuterRef("case")).filter(
-        Q(at__gt=OuterRef("at")) | Q(at=OuterRef("at"), pk__gt=OuterRef("pk"))
-    )
-    last = Rating.objects.filter(in_period, case__region__in=_subtree(region)).exclude(Exists(later))
-    return last.aggregate(
+    if _narrow(region):
+        # From the region's cases: each one's last rating in the period, on the (case, at) index,
+        # read as one number: score × 10 + solved (51: very satisfied and solved).
+        verdict = F("score") * 10 + Switch(When(solved=True, then=Value(1)), default=Value(0))
+        last = (
+            Rating.objects.filter(in_period, case=OuterRef("pk"))
+            .order_by("-at", "-pk")
+            .annotate(verdict=verdict)
+            .values("verdict")[:1]
+        )
+        row = (
+            Case.objects.filter(region__in=_subtree(region))
+            .annotate(verdict=Subquery(last))
+            .filter(verdict__isnull=False)
+            .aggregate(
+                rated=Count("pk"),
+                solved=Count("pk", filter=Q(verdict__in=[11, 21, 31, 41, 51])),
+                satisfied=Count("pk", filter=Q(verdict__gte=SATISFIED_SCORE * 10)),
+                basic=Count("pk", filter=Q(verdict__gte=BASIC_SCORE * 10, verdict__lt=BASIC_SCORE * 10 + 10)),
+            )
+        )
+        return row
+    else:
+        # From the period's ratings: those with no later rating of the same case in the period.
+        later = Rating.objects.filter(in_period, case=OuterRef("case")).filter(
+            Q(at__gt=OuterRef("at")) | Q(at=OuterRef("at"), pk__gt=OuterRef("pk"))
+        )
+        rated = Rating.objects.filter(in_period, case__region__in=_subtree(region)).exclude(Exists(later))
+    return rated.aggregate(
         rated=Count("pk"),
         solved=Count("pk", filter=Q(solved=True)),
         satisfied=Count("pk", filter=Q(score__gte=SATISFIED_SCORE)),
@@ -367,19 +405,33 @@ def repeat_rate(region: Region | int, period: Period) -> Rate:
 
 def _cohort(region: Region | int, period: Period, entry: tuple[str, ...], outcome: tuple[str, ...]) -> Rate:
     """Cases whose first `entry` event falls in the period, and how many of them ever had an
-    `outcome` event (one query, driven by the events of the period)."""
-    earlier = CaseEvent.objects.filter(case=OuterRef("case"), action__in=entry, at__lt=OuterRef("at"))
-    happened = CaseEvent.objects.filter(case=OuterRef("case"), action__in=outcome)
-    row = (
-        CaseEvent.objects.filter(action__in=entry)
-        .filter(_in(period, "at"))
-        .filter(case__region__in=_subtree(region))
-        .exclude(Exists(earlier))
-        .aggregate(
-            cases=Count("case", distinct=True),
-            hit=Count("case", distinct=True, filter=Exists(happened)),
+    `outcome` event (one query; see `_narrow`)."""
+    happened_case = CaseEvent.objects.filter(action__in=outcome)
+    if _narrow(region):
+        # From the region's cases: each one's first entry event, on the (case, action, at) index.
+        first = CaseEvent.objects.filter(case=OuterRef("pk"), action__in=entry).order_by("at")
+        row = (
+            Case.objects.filter(region__in=_subtree(region))
+            .annotate(first=Subquery(first.values("at")[:1]))
+            .filter(_in(period, "first"))
+            .aggregate(
+                cases=Count("pk"),
+                hit=Count("pk", filter=Exists(happened_case.filter(case=OuterRef("pk")))),
+            )
         )
-    )
+    else:
+        # From the period's entry events (the (action, at) index), without an earlier one.
+        earlier = CaseEvent.objects.filter(case=OuterRef("case"), action__in=entry, at__lt=OuterRef("at"))
+        row = (
+            CaseEvent.objects.filter(action__in=entry)
+            .filter(_in(period, "at"))
+            .filter(case__region__in=_subtree(region))
+            .exclude(Exists(earlier))
+            .aggregate(
+                cases=Count("case", distinct=True),
+                hit=Count("case", distinct=True, filter=Exists(happened_case.filter(case=OuterRef("case")))),
+            )
+        )
     return Rate(row["hit"], row["cases"])
 
 
@@ -415,16 +467,21 @@ def volume(region: Region | int, period: Period) -> Volume:
 
     A demand belongs to the period it was received in (`Demand.received_at`, local time) and
     to the region it was located to; every channel and every outcome counts (duplicates,
-    repeats, not accepted). One query for both years.
+    repeats, not accepted). One query: a count for each year side by side, each on the
+    (region, received_at) index.
     """
-    before = period.last_year()
-    now, then = _in(period, "received_at"), _in(before, "received_at")
+
+    def count(p: Period):
+        qs = Demand.objects.filter(region__in=_subtree(region)).filter(_in(p, "received_at"))
+        return Subquery(
+            qs.order_by().values(one=Value(1)).annotate(n=Func("pk", function="COUNT")).values("n")
+        )
+
+    pk = region.pk if isinstance(region, Region) else region
     row = (
-        Demand.objects.filter(region__in=_subtree(region))
-        .filter(now | then)
-        .aggregate(current=Count("pk", filter=now), previous=Count("pk", filter=then))
+        Region.objects.filter(pk=pk).values(current=count(period), previous=count(period.last_year())).first()
     )
-    return Volume(row["current"], row["previous"])
+    return Volume(row["current"], row["previous"]) if row else Volume(0, 0)
 
 
 # --- Everything at once -----------------------------------------------------------------------

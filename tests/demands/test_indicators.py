@@ -100,8 +100,15 @@ def case(
 
 
 def rate(fn, city, **kw) -> tuple[int, int]:
-    r = fn(city.county_a, MARCH, **kw)
-    return (r.numerator, r.denominator)
+    """The rate of March over the county, read from the period's rows, and over its
+    subdistrict, read from its cases first (`indicators._narrow`): both ways agree."""
+    wide = fn(city.county_a, MARCH, **kw)
+    narrow = fn(city.subdistrict_a, MARCH, **kw)
+    assert (narrow.numerator, narrow.denominator) == (wide.numerator, wide.denominator)
+    return (wide.numerator, wide.denominator)
+
+
+SCOPES = ["county_a", "subdistrict_a"]  # both query shapes: wide (period first), narrow (cases first)
 
 
 # --- Periods ------------------------------------------------------------------------------------
@@ -179,11 +186,12 @@ def test_response_rate_row(city, label, fields, expected):
     assert rate(ind.response_rate, city, now=at(NOW)) == expected
 
 
-def test_response_rate_of_all_rows(city, django_assert_num_queries):
+@pytest.mark.parametrize("scope", SCOPES)
+def test_response_rate_of_all_rows(city, scope, django_assert_num_queries):
     for _label, fields, _e in RESPONSE:
         case(city, **fields)
     with django_assert_num_queries(1):
-        r = ind.response_rate(city.county_a, MARCH, now=at(NOW))
+        r = ind.response_rate(getattr(city, scope), MARCH, now=at(NOW))
     # On time: before, exactly at, 31 March, community = 4; due: those + late + never = 6.
     assert (r.numerator, r.denominator, r.percent) == (4, 6, Decimal("66.67"))
 
@@ -239,19 +247,20 @@ def test_ratings_outside_the_county_do_not_count(city):
     assert rate(ind.resolution_rate, city) == (0, 0)
 
 
-def test_resolution_and_satisfaction_of_all_rows(city, django_assert_num_queries, settings):
+@pytest.mark.parametrize("scope", SCOPES)
+def test_resolution_and_satisfaction_of_all_rows(city, scope, django_assert_num_queries, settings):
     for _label, ratings, _e in RATINGS:
         case(city, status="rated", ratings=ratings)
     with django_assert_num_queries(1):
-        solved = ind.resolution_rate(city.county_a, MARCH)
+        solved = ind.resolution_rate(getattr(city, scope), MARCH)
     # Rated in March: 7 cases; solved: very satisfied, reopened, Feb→Mar, 31 March = 4.
     assert (solved.numerator, solved.denominator, solved.percent) == (4, 7, Decimal("57.14"))
     # Satisfied (4–5): those 4 + satisfied-not-solved = 5; with basically satisfied: 6.
-    assert ind.satisfaction_rate(city.county_a, MARCH, include_basic=False).percent == Decimal("71.43")
+    assert ind.satisfaction_rate(getattr(city, scope), MARCH, include_basic=False).percent == Decimal("71.43")
     settings.DEMANDS_SATISFIED_INCLUDES_BASIC = True
-    assert ind.satisfaction_rate(city.county_a, MARCH).percent == Decimal("85.71")
+    assert ind.satisfaction_rate(getattr(city, scope), MARCH).percent == Decimal("85.71")
     settings.DEMANDS_SATISFIED_INCLUDES_BASIC = False
-    assert ind.satisfaction_rate(city.county_a, MARCH).percent == Decimal("71.43")
+    assert ind.satisfaction_rate(getattr(city, scope), MARCH).percent == Decimal("71.43")
 
 
 def test_composite_weights_response_resolution_satisfaction_30_35_35(city):
@@ -309,11 +318,12 @@ def test_on_time_closure_row(city, label, fields, expected):
     assert rate(ind.on_time_closure_rate, city, now=at(NOW)) == expected
 
 
-def test_on_time_closure_of_all_rows(city, django_assert_num_queries):
+@pytest.mark.parametrize("scope", SCOPES)
+def test_on_time_closure_of_all_rows(city, scope, django_assert_num_queries):
     for _label, fields, _e in CLOSURE:
         case(city, **fields)
     with django_assert_num_queries(1):
-        r = ind.on_time_closure_rate(city.county_a, MARCH, now=at(NOW))
+        r = ind.on_time_closure_rate(getattr(city, scope), MARCH, now=at(NOW))
     # In time: before, rated, refused postponement, closed again in time, 31 March = 5;
     # due: 13 rows − approved postponement − April − not accepted − outside = 9.
     assert (r.numerator, r.denominator, r.percent) == (5, 9, Decimal("55.56"))
@@ -328,7 +338,8 @@ def test_open_case_not_yet_due_is_not_counted_while_the_month_runs(city):
 # --- 重复诉求率 ---------------------------------------------------------------------------------
 
 
-def test_repeat_rate(city, django_assert_num_queries):
+@pytest.mark.parametrize("scope", SCOPES)
+def test_repeat_rate(city, scope, django_assert_num_queries):
     first = demand(city, received="02-20 10:00")
     rows = [
         dict(received="03-05 10:00", repeat_of=first),  # a repeat in March
@@ -341,7 +352,7 @@ def test_repeat_rate(city, django_assert_num_queries):
     for fields in rows:
         demand(city, **fields)
     with django_assert_num_queries(1):
-        r = ind.repeat_rate(city.county_a, MARCH)
+        r = ind.repeat_rate(getattr(city, scope), MARCH)
     assert (r.numerator, r.denominator, r.percent) == (2, 4, Decimal("50.00"))
 
 
@@ -374,12 +385,13 @@ def test_reopen_rate_row(city, label, events, expected):
     assert rate(ind.reopen_rate, city) == expected
 
 
-def test_reopen_rate_of_all_rows(city, django_assert_num_queries):
+@pytest.mark.parametrize("scope", SCOPES)
+def test_reopen_rate_of_all_rows(city, scope, django_assert_num_queries):
     for _label, events, _e in REOPEN:
         case(city, events=events)
     case(city, place="outside", events=[("verify", "03-05 10:00"), ("reopen", "03-06 10:00")])
     with django_assert_num_queries(1):
-        r = ind.reopen_rate(city.county_a, MARCH)
+        r = ind.reopen_rate(getattr(city, scope), MARCH)
     assert (r.numerator, r.denominator, r.percent) == (2, 3, Decimal("66.67"))
 
 
@@ -413,19 +425,21 @@ def test_return_rate_row(city, label, events, expected):
     assert rate(ind.return_rate, city) == expected
 
 
-def test_return_rate_of_all_rows(city, django_assert_num_queries):
+@pytest.mark.parametrize("scope", SCOPES)
+def test_return_rate_of_all_rows(city, scope, django_assert_num_queries):
     for _label, events, _e in RETURNS:
         case(city, status="handling", events=events)
     case(city, place="outside", events=[("dispatch", "03-02 10:00"), ("return", "03-03 10:00")])
     with django_assert_num_queries(1):
-        r = ind.return_rate(city.county_a, MARCH)
+        r = ind.return_rate(getattr(city, scope), MARCH)
     assert (r.numerator, r.denominator, r.percent) == (2, 3, Decimal("66.67"))
 
 
 # --- Volume and year-on-year -------------------------------------------------------------------
 
 
-def test_volume_and_year_on_year_change(city, django_assert_num_queries):
+@pytest.mark.parametrize("scope", SCOPES)
+def test_volume_and_year_on_year_change(city, scope, django_assert_num_queries):
     for received in ("03-01 00:30", "03-15 10:00", "03-31 23:30"):
         demand(city, received=received)
     for received in ("2024-03-02 10:00", "2024-03-31 22:00"):
@@ -433,9 +447,9 @@ def test_volume_and_year_on_year_change(city, django_assert_num_queries):
     demand(city, received="2024-04-01 00:30")  # April last year
     demand(city, received="03-15 10:00", place="outside")
     with django_assert_num_queries(1):
-        v = ind.volume(city.county_a, MARCH)
+        v = ind.volume(getattr(city, scope), MARCH)
     assert (v.current, v.previous, v.change) == (3, 2, Decimal("50.00"))
-    assert ind.volume(city.county_a, Period.month(2025, 2)).change is None  # none a year before
+    assert ind.volume(getattr(city, scope), Period.month(2025, 2)).change is None  # none a year before
     assert ind.volume(city.community_b, MARCH).current == 1
 
 

@@ -99,6 +99,10 @@ class Case(TimeStampedModel):
             models.Index(fields=["unit", "status"]),
             models.Index(fields=["assignee", "status"]),
             models.Index(fields=["region", "received_at"]),
+            # Indicators (demands.indicators): a region subtree's deadlines in a period, with what
+            # the rates read, from the index alone (响应率, 按期结案率).
+            models.Index(fields=["region", "respond_due", "status", "responded_at"], name="case_region_respond"),
+            models.Index(fields=["region", "handle_due", "status", "closed_at"], name="case_region_handle"),
         ]
 
     def __str__(self) -> str:
@@ -129,7 +133,13 @@ class CaseEvent(models.Model):
         verbose_name = _("case event")
         verbose_name_plural = _("case events")
         ordering = ["case", "at", "pk"]
-        indexes = [models.Index(fields=["case", "action"])]
+        indexes = [
+            models.Index(fields=["case", "action"]),
+            # Indicators: a period's first dispatches / closings city-wide (回退率, 重办率), and a
+            # case's first one of them.
+            models.Index(fields=["action", "at", "case"], name="caseevent_action_at"),
+            models.Index(fields=["case", "action", "at"], name="caseevent_case_action_at"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.case} {self.action} {self.at:%Y-%m-%d %H:%M}"
@@ -217,6 +227,11 @@ class Rating(models.Model):
         verbose_name_plural = _("ratings")
         constraints = [
             models.CheckConstraint(condition=models.Q(score__gte=1, score__lte=5), name="rating_score_range"),
+        ]
+        indexes = [
+            # Indicators (解决率, 满意率): a period's ratings city-wide, a case's last one.
+            models.Index(fields=["at", "case", "score", "solved"], name="rating_at"),
+            models.Index(fields=["case", "at", "score", "solved"], name="rating_case_at"),
         ]
 
     def __str__(self) -> str:

@@ -138,6 +138,8 @@ class Demand(TimeStampedModel):
             # Duplicates (same class, a box around the point) and repeats (same class, a window).
             models.Index(fields=["category", "lat", "lng"], name="demand_category_point"),
             models.Index(fields=["category", "received_at"], name="demand_category_received"),
+            # Indicators (重复诉求率): a region subtree's demands in a period, from the index alone.
+            models.Index(fields=["region", "received_at", "repeat_of"], name="demand_region_received_repeat"),
         ]
 
     def __str__(self) -> str:
