@@ -262,6 +262,7 @@ class LocationIndex:
         self._snapshot: _Snapshot | None = None
         self._checked_at = float("-inf")
         self._stale = True
+        self._generation = 0  # bumped by every invalidate()
         self._lock = threading.Lock()
         self._query_lock = threading.Lock()
         self.builds = 0  # how many times the index was (re)built: for tests and the bench
@@ -280,6 +281,7 @@ class LocationIndex:
 
     def invalidate(self) -> None:
         """Make the next lookup re-check the fingerprint (and rebuild if anything changed)."""
+        self._generation += 1
         self._stale = True
 
     def snapshot(self) -> _Snapshot:
@@ -287,13 +289,18 @@ class LocationIndex:
         if snap is not None and not self._stale and time.monotonic() - self._checked_at < self.check_seconds:
             return snap
         with self._lock:
+            # The flag is cleared only once the new snapshot is in place, so other threads keep
+            # waiting on the lock instead of reading the old one; an invalidate() that arrives
+            # during the rebuild keeps it set.
+            generation = self._generation
             snap = self._snapshot
-            self._stale = False
             fp = fingerprint()
             if snap is None or snap.fingerprint != fp:
                 snap = self._snapshot = _build(fp, snap)
                 self.builds += 1
             self._checked_at = time.monotonic()
+            if generation == self._generation:
+                self._stale = False
         return snap
 
     def locate(self, point: Point) -> Location:
