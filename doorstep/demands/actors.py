@@ -8,6 +8,9 @@ company serves (or handed to their company). The demand's reporter (its reporter
 the login of its reporter's person record) is "reporter"; a superuser is "admin".
 """
 
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Q
@@ -21,15 +24,58 @@ L = Region.Level
 REGION_KINDS = frozenset({R.GRID_WORKER, R.COMMUNITY_STAFF, R.SUBDISTRICT_STAFF, R.LEADER, R.ADMIN})
 
 
-def path_ids(case) -> list[int]:
-    """The ids of the case's region and the regions above it, from the city down (one query)."""
-    cached = getattr(case, "_path_ids", None)
+# A round of the worker looks up the same regions and role holders for case after case: inside
+# `remembering()` those lookups are kept for the round (roles do not change within a minute).
+_memo: ContextVar[dict | None] = ContextVar("doorstep_actors_memo", default=None)
+
+
+@contextmanager
+def remembering():
+    token = _memo.set({})
+    try:
+        yield
+    finally:
+        _memo.reset(token)
+
+
+def _remembered(key, compute):
+    memo = _memo.get()
+    if memo is None:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
+def _path(case) -> tuple[list[int], dict[int, int]]:
+    """The ids of the case's region and the regions above it (city first) and their levels;
+    cached on the case object, a small query per level the first time."""
+    cached = getattr(case, "_region_path", None)
     if cached is not None and cached[0] == case.region_id:
-        return cached[1]
-    row = Region.objects.with_tree_fields().filter(pk=case.region_id).values_list("tree_path", flat=True)
-    ids = list(next(iter(row), []) or [case.region_id])
-    case._path_ids = (case.region_id, ids)
-    return ids
+        return cached[1], cached[2]
+    ids, levels = [], {}
+    pk = case.region_id
+    while pk is not None and pk not in levels and len(ids) < 16:
+        row = _remembered(
+            ("region", pk),
+            lambda pk=pk: Region.objects.filter(pk=pk).values_list("parent_id", "level").first(),
+        )
+        if row is None:
+            break
+        ids.append(pk)
+        levels[pk] = row[1]
+        pk = row[0]
+    ids.reverse()
+    case._region_path = (case.region_id, ids, levels)
+    return ids, levels
+
+
+def path_ids(case) -> list[int]:
+    return _path(case)[0]
+
+
+def path_levels(case) -> dict[int, int]:
+    return _path(case)[1]
 
 
 def _serves(company_id: int, region_ids: list[int], on=None) -> bool:
@@ -99,6 +145,16 @@ def _users(q: Q) -> list:
 
 def role_users(kinds, *, region_ids=None, organization=None) -> list:
     """Active logins holding an active role of these kinds (over these regions / for this org)."""
+    key = (
+        "roles",
+        tuple(sorted(kinds)),
+        tuple(region_ids) if region_ids is not None else None,
+        getattr(organization, "pk", organization),
+    )
+    return list(_remembered(key, lambda: _role_users(kinds, region_ids, organization)))
+
+
+def _role_users(kinds, region_ids, organization) -> list:
     q = Q(roles__active=True, roles__kind__in=list(kinds))
     if region_ids is not None:
         q &= Q(roles__region__in=list(region_ids))
@@ -110,7 +166,7 @@ def role_users(kinds, *, region_ids=None, organization=None) -> list:
 def _nearest(case, kinds, levels=None) -> list:
     """Holders of `kinds` over the case, those at the deepest region first found."""
     path = path_ids(case)
-    regions = dict(Region.objects.filter(pk__in=path).values_list("pk", "level"))
+    regions = path_levels(case)
     for pk in reversed(path):
         if levels is not None and regions.get(pk) not in levels:
             continue

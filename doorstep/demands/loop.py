@@ -31,6 +31,11 @@ def kinds_for(action: str, case: Case, by) -> frozenset[str]:
     return kinds
 
 
+def clause(text: str) -> str:
+    """A reason put inside a sentence: without its own full stop (no "。。" in messages)."""
+    return (text or "").strip().rstrip("。．.；;！!")
+
+
 def required_text(value, message) -> str:
     value = (value or "").strip()
     if not value:

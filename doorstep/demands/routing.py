@@ -77,11 +77,26 @@ def level_label(level: str) -> str:
         return level
 
 
+PATH_FIELDS = ("name", "level", "kind", "code", "parent")
+
+
 def region_path(region: Region | None) -> list[Region]:
-    """The region and its ancestors, from the city down (two small queries)."""
+    """The region and its ancestors, from the city down.
+
+    Walked up by primary key (a query per level, at most five): cheaper than a recursive query,
+    which ranks the whole region tree to answer for one branch.
+    """
     if region is None:
         return []
-    return list(Region.objects.ancestors(region, include_self=True).defer("boundary"))
+    path = [region]
+    seen = {region.pk}
+    parent_id = region.parent_id
+    while parent_id is not None and parent_id not in seen and len(path) < 16:
+        parent = Region.objects.only(*PATH_FIELDS).get(pk=parent_id)
+        path.append(parent)
+        seen.add(parent.pk)
+        parent_id = parent.parent_id
+    return path[::-1]
 
 
 def region_at(path: list[Region], level: int) -> Region | None:

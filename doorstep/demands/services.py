@@ -34,6 +34,7 @@ from .deadlines import (
 )
 from .loop import (
     after_feedback,
+    clause,
     handle_reminder,
     kinds_for,
     level_label,
@@ -421,7 +422,7 @@ def escalate(case: Case, by=None, *, reason, auto=False, version=None, at=None) 
             % {
                 "case": case.number,
                 "level": level_label(route.level),
-                "reason": reason,
+                "reason": clause(reason),
                 "due": when(new_due),
             },
             case,
@@ -597,7 +598,7 @@ def reopen(case: Case, by, *, reason, version=None, at=None) -> CaseEvent:
         tell_staff(
             actors.unit_staff(case) + actors.desk_staff(case),
             _("Case %(case)s was reopened (not solved): %(reason)s. Handle it by %(due)s.")
-            % {"case": case.number, "reason": reason, "due": when(new_due)},
+            % {"case": case.number, "reason": clause(reason), "due": when(new_due)},
             case,
             "case_reopened",
             by,

@@ -66,10 +66,10 @@ def test_an_overdue_case_escalates_after_the_holiday_on_the_right_day(city):
     assert "2025-10-14 17:30" in event.note
     # The new level has its own deadline: 5 working days from 10-14 (10-15 … 10-21).
     assert case.handle_due == t("2025-10-21 17:30")
-    assert any(
-        case.number in n
-        for n in Notification.objects.filter(recipient=w.subdistrict_staff).values_list("text", flat=True)
-    )
+    told = list(Notification.objects.filter(recipient=w.subdistrict_staff).values_list("text", flat=True))
+    assert told == [
+        f"案卷 {case.number} 已上报至街道：自 2025-10-14 17:30 起超期，系统自动上报。请于 2025-10-21 17:30 前办结。"
+    ]
     # Running again (the next minute, the next morning) does nothing more: once per overdue period.
     for moment in ("2025-10-14 17:32", "2025-10-15 09:00", "2025-10-21 17:30"):
         assert tasks.run_escalations(moment)["escalated"] == 0
