@@ -93,13 +93,9 @@ def stage_of(triage: str, case_status: str | None) -> str | None:
 
 
 def public_demands() -> QuerySet[Demand]:
-    """Demands that may appear in public at all (map, lists): located, inside the territory, not
-    merged away and not refused."""
-    return (
-        Demand.objects.filter(lat__isnull=False, lng__isnull=False)
-        .exclude(triage__in=HIDDEN_TRIAGE)
-        .exclude(case__status__in=HIDDEN_CASE)
-    )
+    """Demands that may be shown in public at all (their page, following, "me too"): inside the
+    territory, not merged away and not refused. The map takes those with a point."""
+    return Demand.objects.exclude(triage__in=HIDDEN_TRIAGE).exclude(case__status__in=HIDDEN_CASE)
 
 
 # --- Public coordinates --------------------------------------------------------------------------
@@ -472,7 +468,7 @@ def _demand_with_case(qs: QuerySet[Demand]) -> QuerySet[Demand]:
 
 def public_report(number: str) -> PublicReport:
     """A report's public page data; Http404 for one that is never public."""
-    demand = _demand_with_case(Demand.objects.filter(number=number, lat__isnull=False)).first()
+    demand = _demand_with_case(Demand.objects.filter(number=number)).first()
     if demand is None:
         raise Http404
     case = getattr(demand, "case", None)
@@ -480,7 +476,9 @@ def public_report(number: str) -> PublicReport:
     if stage is None:
         raise Http404
     in_compound = bool(demand.region_id and demand.region.level == Region.Level.COMPOUND)
-    lat, lng = public_position(demand.lat, demand.lng, in_compound=in_compound)
+    lat = lng = None  # a report placed by picking its compound has no point
+    if demand.lat is not None and demand.lng is not None:
+        lat, lng = public_position(demand.lat, demand.lng, in_compound=in_compound)
     report = PublicReport(
         demand=demand,
         stage=stage,

@@ -351,3 +351,11 @@ def test_dense_and_sparse_boxes_give_the_same_points(client, city, garbage, park
             monkeypatch.setattr(public, "MAP_SCAN", scan)
             assert dense == sparse and len(sparse) >= 4, params
     assert len(walk("5")) == 13 and len(walk("5", category="R05")) == 4
+
+
+def test_a_report_placed_by_its_compound_only_has_a_page_but_no_point(client, city, garbage, reporter):
+    d = report(city, garbage, user=reporter, lat=None, lng=None)
+    assert points(client)["points"] == []
+    page = client.get(reverse("demands:public_report", args=[d.number]))
+    body = page.content.decode()
+    assert page.status_code == 200 and "都市春天小区" in body and 'id="report-map"' not in body
