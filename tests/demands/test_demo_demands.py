@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 from django.utils import timezone
 
 from doorstep.core.models import User
@@ -31,14 +32,14 @@ S = Case.Status
 
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
+    """The demo city with its demands, built once for the module inside a transaction that is
+    rolled back at the end (nothing it wrote, day counters and messages included, outlives it)."""
+    with django_db_blocker.unblock(), transaction.atomic():
         delete_demo_demands()
         reset_demo()
         build_demo("demo")
-        result = build_demo_demands()
-        yield result
-        delete_demo_demands()
-        reset_demo()
+        yield build_demo_demands()
+        transaction.set_rollback(True)
 
 
 pytestmark = pytest.mark.django_db
