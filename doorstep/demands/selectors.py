@@ -10,8 +10,10 @@ Every page reads in a fixed number of queries, whatever the number of rows, even
 lists are one query plus one per prefetched relation; the tab counts are one aggregate.
 """
 
+import operator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import reduce
 
 from django.conf import settings
 from django.db.models import Case as Switch
@@ -25,6 +27,7 @@ from doorstep.territory.models import Grid, Organization, PropertyService, Regio
 from doorstep.territory.people.selectors import active_roles, scope_for_kinds
 from doorstep.territory.selectors import subtree_ids
 
+from . import routing
 from .models import Case, CaseEvent, Category, Demand, Photo, Postponement, Rating, WhistlePart
 
 S = Case.Status
@@ -40,6 +43,8 @@ CASE_READ_BY_ORGANIZATION = frozenset({K.DEPARTMENT_LIAISON, K.PROPERTY_STAFF})
 # Kinds that take cases off the "to accept" / "to dispatch" lists (bulk actions are offered).
 DESK_KINDS = frozenset({K.GRID_WORKER, K.COMMUNITY_STAFF, K.SUBDISTRICT_STAFF, K.ADMIN})
 
+# The level whose office a desk role works in (its cases are "mine").
+OFFICE_LEVEL = {K.COMMUNITY_STAFF: "community", K.SUBDISTRICT_STAFF: "subdistrict"}
 # Organisations a case can be dispatched to, and people it can be assigned to.
 UNIT_KINDS = (
     Organization.Kind.DEPARTMENT,
@@ -102,8 +107,24 @@ def cases_visible(user) -> QuerySet[Case]:
 
 
 def my_organization_ids(user) -> set[int]:
-    """Organisations the user acts for (a department, a property company …) through a role."""
-    return {r.organization_id for r in active_roles(user) if r.organization_id is not None}
+    """The units the user works for: the organisation a role names (a department, a property
+    company), and the office of the level a desk role is held at (a community's residents'
+    committee, a subdistrict's office: the units `routing` sends that level's cases to).
+    Read once per request."""
+    cached = getattr(user, "_doorstep_units", None)
+    if cached is not None:
+        return cached
+    roles = active_roles(user)
+    ids = {r.organization_id for r in roles if r.organization_id is not None}
+    offices = [
+        Q(region_id=r.region_id, kind__in=routing.LEVEL_UNIT_KINDS[OFFICE_LEVEL[r.kind]])
+        for r in roles
+        if r.kind in OFFICE_LEVEL and routing.LEVEL_UNIT_KINDS.get(OFFICE_LEVEL[r.kind])
+    ]
+    if offices:
+        ids |= set(Organization.objects.filter(reduce(operator.or_, offices)).values_list("pk", flat=True))
+    user._doorstep_units = ids
+    return ids
 
 
 def liaison_department_ids(user) -> set[int]:
@@ -169,7 +190,7 @@ TABS = [
     Tab("overdue", _("Overdue"), _("Open cases past their deadline.")),
     Tab("whistled", _("Whistled"), _("Departments summoned; the parts' status.")),
     Tab("returned", _("Returned"), _("Sent back by the unit it was dispatched to.")),
-    Tab("all", _("All"), _("Every case you may see.")),
+    Tab("all", _("All"), _("Every case you may see, newest first.")),
 ]
 TAB_KEYS = [t.key for t in TABS]
 
@@ -305,23 +326,39 @@ def _base(user, filters: Filters | None) -> QuerySet[Case]:
 
 
 def tab_counts(user, filters: Filters | None = None, *, now: datetime | None = None) -> dict[str, int]:
-    """How many cases each tab holds under the filters: one aggregate query."""
+    """How many cases each tab holds under the filters, in two queries: one aggregate over the
+    open cases (every tab but "all" holds open cases only, a small share of the table) and one
+    count of everything for "all"."""
     now = now or timezone.now()
-    aggregates = {
-        key: Count("pk", filter=tab_condition(user, key, now)) if key != "all" else Count("pk")
-        for key in TAB_KEYS
-    }
-    return _base(user, filters).aggregate(**aggregates)
+    base = _base(user, filters)
+    counts = base.filter(status__in=Case.OPEN).aggregate(
+        **{key: Count("pk", filter=tab_condition(user, key, now)) for key in TAB_KEYS if key != "all"}
+    )
+    counts["all"] = base.count()
+    return counts
 
 
-def worklist(
-    user, tab: str, filters: Filters | None = None, *, now: datetime | None = None
-) -> QuerySet[Case]:
-    """The cases of one tab, earliest deadline first (cases without one last), ready to page."""
+def worklist(user, tab: str, filters: Filters | None = None, *, now: datetime | None = None) -> QuerySet:
+    """The ids of one tab's cases in order, ready to page: earliest deadline first (cases
+    without one last); "all", which holds the whole history, newest first.
+
+    Only ids: the page's rows are read with everything they show by `worklist_rows`, so a big
+    scope sorts narrow index rows, not thousands of joined ones.
+    """
     now = now or timezone.now()
-    return (
-        _base(user, filters)
-        .filter(tab_condition(user, tab, now))
+    qs = _base(user, filters).filter(tab_condition(user, tab, now))
+    if tab == "all":
+        qs = qs.order_by("-received_at", "-pk")
+    else:
+        qs = qs.order_by(F("due").asc(nulls_last=True), "received_at", "pk")
+    return qs.values_list("pk", flat=True)
+
+
+def worklist_rows(ids) -> list[Case]:
+    """The cases of one page, in the order of `ids`, with what the rows show (two queries)."""
+    ids = list(ids)
+    rows = (
+        Case.objects.filter(pk__in=ids)
         .annotate(due_at=DUE)
         .select_related(
             "demand",
@@ -340,8 +377,9 @@ def worklist(
                 queryset=WhistlePart.objects.select_related("department").order_by("report_in_due", "pk"),
             )
         )
-        .order_by(F("due_at").asc(nulls_last=True), "received_at", "pk")
     )
+    place = {pk: i for i, pk in enumerate(ids)}
+    return sorted(rows, key=lambda c: place[c.pk])
 
 
 # --- Choices for filters and forms -----------------------------------------------------------

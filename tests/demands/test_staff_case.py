@@ -422,7 +422,7 @@ def test_the_case_page_takes_the_same_number_of_queries_for_5_or_50_events_photo
         df.rating(case, score=4)
     client.force_login(world.staff)
     page(client, case)
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(26):
         response = page(client, case)
     assert response.status_code == 200
     assert response.content.decode().count('class="ev-remind"') == n

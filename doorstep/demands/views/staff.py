@@ -111,10 +111,11 @@ def _worklist_context(request, tab: str, query: QueryDict, results=None, bulk_ac
     filters = selectors.Filters.parse(query)
     counts = selectors.tab_counts(user, filters, now=now)
     paginator = Paginator(selectors.worklist(user, tab, filters, now=now), PER_PAGE)
+    paginator.count = counts[tab]  # counted with the tabs already
     page = paginator.get_page(query.get("page"))
-    rows = [_row(c, labels) for c in page.object_list]
+    rows = [_row(c, labels) for c in selectors.worklist_rows(page.object_list)]
     keep = filters.as_query()
-    window = int(selectors.due_soon_window().total_seconds() // 3600)
+    window = f"{selectors.due_soon_window().total_seconds() / 3600:g}"
     tabs = [
         {
             "key": t.key,
@@ -181,7 +182,6 @@ def bulk(request):
     query = QueryDict(request.POST.get("filters") or "")
     action = request.POST.get("action") or ""
     ids = list(dict.fromkeys(p for p in request.POST.getlist("case") if p.isdigit()))
-    results: list[BulkResult] | None = []
     if action not in BULK_ACTIONS:
         results = [BulkResult("", False, _("Choose what to do with the selected cases."))]
     elif not ids:
@@ -235,7 +235,7 @@ def _run_bulk(request, action: str, ids: list[str]) -> list[BulkResult]:
                 services.dispatch(case, user, unit=unit, assignee=assignee, version=case.version)
                 done = _("Dispatched to %(to)s.") % {"to": unit.name if unit else str(assignee)}
             else:
-                services.merge(case, into, user)
+                services.merge(case, into, user, version=case.version)
                 done = _("Merged into %(number)s.") % {"number": into.number}
         except ConflictError as exc:
             results.append(BulkResult(case.number, False, _("Conflict: %(why)s") % {"why": exc}, url))
@@ -316,9 +316,8 @@ def _case_context(
         p.report_in_text = labels(p.report_in_due) if p.status == WhistlePart.Status.SUMMONED else ""
         p.done_text = labels(p.done_due) if p.status == WhistlePart.Status.REPORTED else ""
     cat = case.category
-    S = Case.Status
-    current = (
-        "accept" if case.status == S.SUBMITTED else "handle" if case.status in selectors.HANDLING else ""
+    current = {Case.Status.SUBMITTED: "accept", **dict.fromkeys(selectors.HANDLING, "handle")}.get(
+        case.status
     )
     deadlines = [
         ("accept", _("Accept by"), case.accept_due, case.accepted_at, cat.accept_unit),
@@ -352,8 +351,7 @@ def _case_context(
         if can_correct
         else [],
         "can_reveal": _revealable(user, page),
-        "pending": pending,
-        "open": case.status in Case.OPEN,
+        "open": open_,
         "last_event": page.events[-1] if page.events else None,
         "level": level_label(case.level),
     }
@@ -514,7 +512,7 @@ def case_category(request, pk: int):
     error = notice = ""
     if category is None:
         error = _("Choose a category.")
-    elif category.pk != case.category_id:
+    elif category.pk != (case.demand.category_id or case.category_id):
         try:
             record_correction(case.demand, category, user)
         except (ValidationError, PermissionDenied, WorkflowError) as exc:
