@@ -101,7 +101,9 @@ class Case(TimeStampedModel):
             models.Index(fields=["region", "received_at"]),
             # Indicators (demands.indicators): a region subtree's deadlines in a period, with what
             # the rates read, from the index alone (响应率, 按期结案率).
-            models.Index(fields=["region", "respond_due", "status", "responded_at"], name="case_region_respond"),
+            models.Index(
+                fields=["region", "respond_due", "status", "responded_at"], name="case_region_respond"
+            ),
             models.Index(fields=["region", "handle_due", "status", "closed_at"], name="case_region_handle"),
         ]
 
