@@ -22,6 +22,8 @@ DOORSTEP_WHISTLE_REPORT_IN / DOORSTEP_WHISTLE_PART_LIMIT  a summoned department 
 DOORSTEP_REOPEN_WITHIN_DAYS  the resident may reopen a closed case within this many days (7)
 DOORSTEP_REMIND_AT      share of a limit after which a "due soon" reminder goes out (0.8)
 DOORSTEP_WORKER_SCHEDULE_SECONDS  how often `doorstep worker` enqueues escalation and reminders (60)
+DOORSTEP_SUGGEST_RETRAIN_HOURS  `doorstep worker` retrains the category suggestion this often (24; 0: only
+                        after staff corrections)
 DOORSTEP_MESSAGE_BACKEND  SMS/WeChat gateway class (default doorstep.core.notify.LogBackend: logs, sends nothing)
 """
 
@@ -218,6 +220,7 @@ DOORSTEP_WHISTLE_PART_LIMIT = env("DOORSTEP_WHISTLE_PART_LIMIT") or "3 working_d
 DOORSTEP_REOPEN_WITHIN_DAYS = int(env("DOORSTEP_REOPEN_WITHIN_DAYS") or 7)
 DOORSTEP_REMIND_AT = float(env("DOORSTEP_REMIND_AT") or 0.8)
 DOORSTEP_WORKER_SCHEDULE_SECONDS = float(env("DOORSTEP_WORKER_SCHEDULE_SECONDS") or 60)
+DOORSTEP_SUGGEST_RETRAIN_HOURS = float(env("DOORSTEP_SUGGEST_RETRAIN_HOURS") or 24)
 DOORSTEP_MESSAGE_BACKEND = env("DOORSTEP_MESSAGE_BACKEND") or "doorstep.core.notify.LogBackend"
 
 LOGGING = {

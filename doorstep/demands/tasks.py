@@ -14,7 +14,7 @@ at once:
 """
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -197,7 +197,9 @@ SCHEDULED = (escalate_overdue, send_reminders)
 
 def schedule(now: str | None = None) -> list:
     """Enqueue the periodic tasks, unless one is still waiting in the queue (no pile-up when the
-    worker falls behind). Returns the task results enqueued."""
+    worker falls behind), and the suggestion's retraining once per
+    DOORSTEP_SUGGEST_RETRAIN_HOURS (default 24; 0 turns it off). Returns the task results
+    enqueued."""
     from django_tasks_db.models import DBTaskResult
 
     out = []
@@ -205,4 +207,20 @@ def schedule(now: str | None = None) -> list:
         waiting = DBTaskResult.objects.filter(task_path=t.module_path, status="READY").exists()
         if not waiting:
             out.append(t.enqueue(now=now) if now else t.enqueue())
+    retrain = _retrain_due(DBTaskResult)
+    if retrain is not None:
+        out.append(retrain.enqueue())
     return out
+
+
+def _retrain_due(results):
+    """The retrain task when none was enqueued within the set hours (it costs nothing when the
+    data have not changed: it returns the stored model), else None."""
+    from .tasks_suggest import retrain_suggester
+
+    hours = float(getattr(settings, "DOORSTEP_SUGGEST_RETRAIN_HOURS", 24))
+    if hours <= 0:
+        return None
+    since = timezone.now() - timedelta(hours=hours)
+    recent = results.objects.filter(task_path=retrain_suggester.module_path, enqueued_at__gte=since)
+    return None if recent.exists() else retrain_suggester

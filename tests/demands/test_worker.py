@@ -4,13 +4,13 @@
 Times are pinned with the jobs' own clock argument (`now`, `--now`), never by mocking our code.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from io import StringIO
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
-from django.utils import translation
+from django.utils import timezone, translation
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
@@ -187,7 +187,7 @@ def test_doorstep_worker_once_schedules_and_runs_the_jobs(city):
     case = national_day_case(w)
     out = StringIO()
     call_command("worker", "--once", "--now", "2025-10-15T09:00+08:00", stdout=out)
-    assert "ran 2 task(s)" in out.getvalue()
+    assert "ran 3 task(s)" in out.getvalue()  # escalation, reminders, the daily retraining
     rows = ours().order_by("task_path")
     assert [r.task_path.rsplit(".", 1)[1] for r in rows] == ["escalate_overdue", "send_reminders"]
     assert all(r.status == "SUCCESSFUL" for r in rows), [r.traceback for r in rows]
@@ -219,7 +219,24 @@ def test_doorstep_worker_does_not_pile_up_periodic_tasks(city):
     assert ours().count() == 2
     call_command("worker", "--once", "--no-schedule", stdout=StringIO())
     assert ours().filter(status="SUCCESSFUL").count() == 2
-    assert len(tasks.schedule()) == 2
+    assert len(tasks.schedule()) == 2  # the retraining waits for its day
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_retrains_the_suggestion_once_a_day(city, settings):
+    from doorstep.demands.models import SuggestModel
+    from doorstep.demands.tasks_suggest import retrain_suggester
+
+    retrains = DBTaskResult.objects.filter(task_path=retrain_suggester.module_path)
+    call_command("worker", "--max-loops", "2", "--interval", "0", "--schedule-every", "0", stdout=StringIO())
+    assert retrains.count() == 1 and retrains.get().status == "SUCCESSFUL"
+    assert SuggestModel.objects.count() == 1
+    # A day later (the last one enqueued long ago), it is enqueued again.
+    retrains.update(enqueued_at=timezone.now() - timedelta(hours=25))
+    assert retrain_suggester.module_path in [r.task.module_path for r in tasks.schedule()]
+    settings.DOORSTEP_SUGGEST_RETRAIN_HOURS = 0  # off: only corrections ask for it
+    retrains.update(enqueued_at=timezone.now() - timedelta(hours=25))
+    assert retrain_suggester.module_path not in [r.task.module_path for r in tasks.schedule()]
 
 
 def test_a_bad_clock_is_refused():
