@@ -56,6 +56,7 @@ def open_redaction(pg, photo):
     login(pg, "yiyang")
     pg.goto(pg.base + f"/demands/redact/{photo.token}/")
     pg.wait_for_function("document.getElementById('redact-image').complete")
+    pg.wait_for_selector("#redact-stage[data-ready]", state="attached")  # drawing listens
     return pg.locator("#redact-image").bounding_box()
 
 
@@ -111,9 +112,14 @@ def test_staff_draw_with_a_finger_on_a_phone(phone, place):
     assert photo.redacted and not photo.is_public  # saved, not yet shown to anyone
     img = public_copy(photo)
     assert dark(img, W * 0.75, H * 0.7) and not dark(img, W * 0.3, H * 0.3)
-    # Undo and clear work before saving; publishing then needs no new box.
-    stage.dispatch_event("pointerdown", {**common, "clientX": x0 - 100, "clientY": y0 - 100})
-    stage.dispatch_event("pointerup", {**common, "clientX": x0 - 40, "clientY": y0 - 40})
+    # Undo and clear work before saving; publishing then needs no new box. The page came back
+    # with a message above the picture: measure it again once drawing listens.
+    phone.wait_for_selector("#redact-stage[data-ready]", state="attached")
+    phone.wait_for_function("document.getElementById('redact-image').complete")
+    box = phone.locator("#redact-image").bounding_box()
+    x0, y0 = box["x"] + box["width"] * 0.1, box["y"] + box["height"] * 0.1
+    stage.dispatch_event("pointerdown", {**common, "clientX": x0, "clientY": y0})
+    stage.dispatch_event("pointerup", {**common, "clientX": x0 + 60, "clientY": y0 + 60})
     assert phone.locator(".redact-box").count() == 1
     phone.click("#redact-undo")
     assert phone.locator(".redact-box").count() == 0

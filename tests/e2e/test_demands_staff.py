@@ -14,6 +14,11 @@ from tests.e2e.conftest import login
 S = Case.Status
 
 
+def keys_ready(page) -> None:
+    """Wait until the page's shortcuts listen (its deferred script has run)."""
+    page.wait_for_selector("html[data-keys-ready]", state="attached")
+
+
 def focused(page) -> str:
     return page.evaluate("document.activeElement && (document.activeElement.textContent || '').trim()")
 
@@ -28,6 +33,7 @@ def test_community_staff_accepts_and_dispatches_with_the_keyboard(page, city):
     login(page, "yiyang")
     page.goto(page.base + "/demands/cases/")
     page.wait_for_selector("tr[data-case='AJ-E2E-1']")
+    keys_ready(page)
 
     # j moves to the first row, x selects it, b goes to the bulk action: accept it
     page.keyboard.press("j")
@@ -49,9 +55,11 @@ def test_community_staff_accepts_and_dispatches_with_the_keyboard(page, city):
     # 2 switches to "to dispatch"; Enter opens the case; d opens the dispatch form
     page.keyboard.press("2")
     page.wait_for_selector("tr[data-case='AJ-E2E-1']")
+    keys_ready(page)
     page.keyboard.press("j")
     page.keyboard.press("Enter")
     page.wait_for_selector("h1:has-text('AJ-E2E-1')")
+    keys_ready(page)
     page.keyboard.press("d")
     unit = page.locator("#action-panel select[name=unit]")
     unit.wait_for()
@@ -76,6 +84,7 @@ def test_shortcut_forms_close_with_escape_and_keep_the_buttons_in_reach(page, ci
     case = df.case(city.compound_a, number="AJ-E2E-3")
     login(page, "yiyang")
     page.goto(page.base + f"/demands/cases/{case.pk}/")
+    keys_ready(page)
     page.keyboard.press("n")  # do not accept: the reason field gets the focus
     page.wait_for_function("document.activeElement && document.activeElement.name === 'reason'")
     page.keyboard.type("不属于本社区")

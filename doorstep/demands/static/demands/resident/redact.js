@@ -89,6 +89,7 @@
     document.getElementById("redact-undo").addEventListener("click", function () { boxes.pop(); render(); });
     document.getElementById("redact-clear").addEventListener("click", function () { boxes = []; render(); });
     if (img.complete) render(); else img.addEventListener("load", render);
+    stage.dataset.ready = "1"; // drawing works from here on
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);

@@ -158,6 +158,7 @@
     updateBulk();
     var first = document.querySelector("[data-focus-me]") || document.querySelector("[data-results]");
     if (first) first.focus();
+    document.documentElement.dataset.keysReady = "1"; // the shortcuts listen from here on
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", ready);
   else ready();
