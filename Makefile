@@ -12,7 +12,7 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 run: setup messages
 	$(BIN)/doorstep migrate --no-input
 	$(BIN)/doorstep demo
-	$(BIN)/doorstep serve --port 8000
+	$(BIN)/doorstep serve --port 8000 --with-worker
 
 test: dev messages
 	$(BIN)/pytest -n auto $(PYTEST_ARGS)
