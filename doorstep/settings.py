@@ -25,6 +25,7 @@ DOORSTEP_WORKER_SCHEDULE_SECONDS  how often `doorstep worker` enqueues escalatio
 DOORSTEP_SUGGEST_RETRAIN_HOURS  `doorstep worker` retrains the category suggestion this often (24; 0: only
                         after staff corrections)
 DOORSTEP_MESSAGE_BACKEND  SMS/WeChat gateway class (default doorstep.core.notify.LogBackend: logs, sends nothing)
+DOORSTEP_WALK_METRES_PER_MINUTE / DOORSTEP_WALK_DETOUR  walking speed (60) and detour factor (1.2) for near me
 """
 
 import importlib.util
@@ -79,6 +80,8 @@ INSTALLED_APPS = [
     "doorstep.core",
     "doorstep.territory",
     "doorstep.demands",
+    "doorstep.resources",
+    "doorstep.council",
     "django_tasks",
     "django_tasks_db",
     "doorstep.web",
@@ -226,6 +229,11 @@ DOORSTEP_REMIND_AT = float(env("DOORSTEP_REMIND_AT") or 0.8)
 DOORSTEP_WORKER_SCHEDULE_SECONDS = float(env("DOORSTEP_WORKER_SCHEDULE_SECONDS") or 60)
 DOORSTEP_SUGGEST_RETRAIN_HOURS = float(env("DOORSTEP_SUGGEST_RETRAIN_HOURS") or 24)
 DOORSTEP_MESSAGE_BACKEND = env("DOORSTEP_MESSAGE_BACKEND") or "doorstep.core.notify.LogBackend"
+# Near me and coverage (resources): walking speed (geo.md: 60 m/min) and the detour factor applied
+# to straight-line distance until a road network is loaded (1.2: geo.md's 10-minute circle, 600 m
+# walked for ≈ 500 m); doorstep/resources/walking.py.
+DOORSTEP_WALK_METRES_PER_MINUTE = float(env("DOORSTEP_WALK_METRES_PER_MINUTE") or 60)
+DOORSTEP_WALK_DETOUR = float(env("DOORSTEP_WALK_DETOUR") or 1.2)
 
 LOGGING = {
     "version": 1,
