@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "doorstep.core",
     "doorstep.territory",
     "doorstep.demands",
+    "doorstep.open311",
     "doorstep.resources",
     "doorstep.council",
     "django_tasks",
