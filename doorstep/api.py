@@ -12,3 +12,5 @@ api = NinjaAPI(
 api.add_router("/", "doorstep.demands.api.router")
 # POST /api/v1/demands (the intake function as JSON); its own module beside the categories router.
 api.add_router("/", "doorstep.demands.api_intake.router")
+# GET /api/v1/resources/near: places and services within a walk (doorstep/resources/api.py).
+api.add_router("/", "doorstep.resources.api.router")

@@ -1,0 +1,29 @@
+"""Who may do what with places in the admin (the same shape as territory's rules.ADMIN_RIGHTS).
+
+Community and subdistrict staff and administrators keep the places and services of their area;
+grid workers and leaders read them. A role covers its region's subtree.
+"""
+
+from doorstep.territory.models import Role
+
+K = Role.Kind
+V = frozenset({"view"})
+VAD = frozenset({"view", "add", "change", "delete"})
+
+ADMIN_RIGHTS: dict[str, dict[str, frozenset[str]]] = {
+    K.ADMIN: {"resources.place": VAD, "resources.service": VAD, "resources.placeevent": V},
+    K.SUBDISTRICT_STAFF: {"resources.place": VAD, "resources.service": VAD, "resources.placeevent": V},
+    K.COMMUNITY_STAFF: {"resources.place": VAD, "resources.service": VAD, "resources.placeevent": V},
+    K.GRID_WORKER: {"resources.place": V, "resources.service": V, "resources.placeevent": V},
+    K.LEADER: {"resources.place": V, "resources.service": V, "resources.placeevent": V},
+}
+# How each model reaches its region.
+REGION_PATHS = {
+    "resources.place": "region",
+    "resources.service": "place__region",
+    "resources.placeevent": "place__region",
+}
+
+
+def admin_kinds(label: str, action: str) -> frozenset[str]:
+    return frozenset(k for k, rights in ADMIN_RIGHTS.items() if action in rights.get(label, ()))
