@@ -1,0 +1,90 @@
+"""Figures of seed.md §2 for places: stations and services in any region subtree and period.
+
+A place counts for a period [start, end] when it was open on some day of it: opened by the end
+(its opening date, else the day it was entered) and not closed by the start. A service counts
+when its place counts and it was offered on some day of the period (same rule on its own dates).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from django.db.models import Count, Q
+
+from doorstep.territory.models import Region
+from doorstep.territory.selectors import subtree_ids
+
+from .models import STATION_KINDS, Place, Service
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+@dataclass
+class PlaceFigures:
+    start: date
+    end: date
+    by_kind: dict[str, int] = field(default_factory=dict)
+    red_marked: int = 0
+    services: int = 0
+    free_services: int = 0
+
+    @property
+    def places(self) -> int:
+        return sum(self.by_kind.values())
+
+    @property
+    def stations(self) -> int:
+        return sum(n for kind, n in self.by_kind.items() if kind in STATION_KINDS)
+
+    @property
+    def red_stations(self) -> int:
+        return self.by_kind.get(Place.Kind.RED_STATION, 0)
+
+    @property
+    def micro_positions(self) -> int:
+        return self.by_kind.get(Place.Kind.MICRO_POSITION, 0)
+
+    @property
+    def friendly_scenes(self) -> int:
+        return sum(
+            self.by_kind.get(k, 0)
+            for k in (Place.Kind.FRIENDLY_COMMUNITY, Place.Kind.FRIENDLY_BUSINESS, Place.Kind.FRIENDLY_SCENE)
+        )
+
+
+def _end_of(day: date) -> datetime:
+    return datetime.combine(day, time.max, tzinfo=SHANGHAI)
+
+
+def _places_in_period(region_ids, start: date, end: date, prefix: str = "") -> Q:
+    p = prefix
+    opened = Q(**{f"{p}opened_on__lte": end}) | Q(
+        **{f"{p}opened_on__isnull": True, f"{p}created_at__lte": _end_of(end)}
+    )
+    not_closed = Q(**{f"{p}closed_on__isnull": True}) | Q(**{f"{p}closed_on__gt": start})
+    return Q(**{f"{p}region__in": sorted(region_ids)}) & opened & not_closed
+
+
+def place_figures(region: Region | int, start: date, end: date) -> PlaceFigures:
+    """Counts for the subtree of `region` over [start, end] (three queries)."""
+    ids = subtree_ids(region)
+    result = PlaceFigures(start=start, end=end)
+    in_period = _places_in_period(ids, start, end)
+    for kind, marked, n in (
+        Place.objects.filter(in_period).order_by().values_list("kind", "red_mark").annotate(n=Count("pk"))
+    ):
+        result.by_kind[kind] = result.by_kind.get(kind, 0) + n
+        if marked:
+            result.red_marked += n
+    offered = (
+        _places_in_period(ids, start, end, prefix="place__")
+        & (Q(started_on__lte=end) | Q(started_on__isnull=True, created_at__lte=_end_of(end)))
+        & (Q(ended_on__isnull=True) | Q(ended_on__gte=start))
+    )
+    counts = Service.objects.filter(offered).aggregate(
+        n=Count("pk"), free=Count("pk", filter=Q(is_free=True))
+    )
+    result.services, result.free_services = counts["n"], counts["free"]
+    return result
