@@ -53,6 +53,10 @@ class Command(BaseCommand):
             from doorstep.demands.demo import delete_demo_demands
 
             delete_demo_demands()  # they protect the regions the reset deletes
+        if reset and apps.is_installed("doorstep.resources"):
+            from doorstep.resources.demo import delete_demo_places
+
+            delete_demo_places()  # places protect the regions the reset deletes
         result = build_demo(scale, dwellings=dwellings, reset=reset)
         seconds = time.monotonic() - started
         if result.built:
@@ -75,6 +79,11 @@ class Command(BaseCommand):
 
             self.stdout.write("")
             self.stdout.write(describe(build_demo_demands()))
+        if apps.is_installed("doorstep.resources") and result.logins:
+            from doorstep.resources.demo import build_demo_places
+            from doorstep.resources.demo import describe as describe_places
+
+            self.stdout.write(describe_places(build_demo_places(result.scale)))
         self.print_logins(result.logins)
 
     def print_summary(self, counts):
