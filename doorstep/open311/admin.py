@@ -7,7 +7,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from doorstep.territory.models import Role
+from doorstep.territory.models import Region, Role
 
 from . import keys
 from .models import ApiKey, ApiKeyUse
@@ -47,6 +47,13 @@ class ApiKeyForm(forms.ModelForm):
         model = ApiKey
         fields = ("name", "client_kind", "contact", "jurisdictions", "scopes", "rate_per_minute")
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Jurisdictions are the city, counties and subdistricts (not thousands of compounds).
+        self.fields["jurisdictions"].queryset = Region.objects.filter(
+            level__lte=Region.Level.SUBDISTRICT
+        ).order_by("code")
+
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(CityAdminOnly, admin.ModelAdmin):
@@ -62,7 +69,6 @@ class ApiKeyAdmin(CityAdminOnly, admin.ModelAdmin):
     )
     list_filter = ("client_kind", "revoked_at")
     search_fields = ("name", "prefix", "contact")
-    autocomplete_fields = ()
     filter_horizontal = ("jurisdictions",)
     readonly_fields = ("prefix", "created_at", "last_used_at", "revoked_at")
     actions = ["revoke"]

@@ -1,6 +1,7 @@
 """API keys: shown once and stored as a hash, limited to jurisdictions and scopes, rate-limited,
 revocable, every use logged; the `doorstep apikey` command and the admin for city admins."""
 
+import json
 from io import StringIO
 
 import pytest
@@ -49,30 +50,25 @@ def test_bad_keys_are_refused_and_nothing_is_saved(place, kwargs, field):
 
 
 def test_command_prints_the_key_once_and_revokes_it(place):
-    out, err = StringIO(), StringIO()
+    out = StringIO()
     call_command(
-        "apikey",
-        "create",
-        "某外卖平台",
-        "--jurisdiction",
-        "360902",
-        "--scope",
-        "submit",
-        stdout=out,
-        stderr=err,
+        "apikey", "create", "某外卖平台", "--jurisdiction", "360902", "--scope", "submit", stdout=out
     )
-    raw = out.getvalue().strip()
-    key = keys.find_key(raw)
-    assert key is not None and key.scopes == ["submit"]
-    assert [r.code for r in key.jurisdictions.all()] == ["360902"]
-    assert raw not in err.getvalue()
+    made = json.loads(out.getvalue())
+    key = keys.find_key(made["key"])
+    assert key is not None and key.scopes == ["submit"] == made["scopes"]
+    assert made["jurisdictions"] == ["360902"] and made["prefix"] == key.prefix
     listing = StringIO()
     call_command("apikey", "list", stdout=listing)
-    assert key.prefix in listing.getvalue() and raw not in listing.getvalue()
-    call_command("apikey", "revoke", key.prefix, stdout=StringIO())
-    assert keys.find_key(raw) is None
-    with pytest.raises(CommandError):
+    assert [k["prefix"] for k in json.loads(listing.getvalue())] == [key.prefix]
+    assert made["key"] not in listing.getvalue()
+    revoked = StringIO()
+    call_command("apikey", "revoke", key.prefix, stdout=revoked)
+    assert json.loads(revoked.getvalue())["revoked_at"].endswith("Z")
+    assert keys.find_key(made["key"]) is None
+    with pytest.raises(CommandError) as exc:
         call_command("apikey", "create", "x", "--jurisdiction", "000000", stdout=StringIO())
+    assert exc.value.returncode == 2 and "000000" in str(exc.value)
 
 
 def test_every_use_is_logged_with_time_endpoint_and_status(client, key_a):

@@ -1,11 +1,38 @@
-"""`doorstep apikey create NAME --jurisdiction 360902 [--scope read --scope submit] [--rate 60]`
-prints the new key once; `doorstep apikey revoke PREFIX`; `doorstep apikey list`."""
+"""API keys for Open311 clients, from the console (city administrators use the admin too).
+
+    doorstep apikey create NAME --jurisdiction 360902 [--jurisdiction …] [--scope read --scope submit]
+                           [--rate 60] [--kind platform|hotline|other] [--contact TEXT]
+    doorstep apikey list
+    doorstep apikey revoke PREFIX
+
+Prints JSON; `create` includes the key itself, which is shown this once and never again (only
+its hash is stored). Bad input: a Chinese message on stderr and exit code 2.
+"""
+
+import json
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from doorstep.open311 import keys
+from doorstep.open311.formats import utc
 from doorstep.open311.models import ApiKey
+
+USAGE_ERROR = 2
+
+
+def _row(key: ApiKey) -> dict:
+    return {
+        "name": key.name,
+        "prefix": key.prefix,
+        "kind": key.client_kind,
+        "jurisdictions": [r.code for r in key.jurisdictions.all()],
+        "scopes": key.scopes,
+        "rate_per_minute": key.rate_per_minute,
+        "revoked_at": utc(key.revoked_at),
+        "last_used_at": utc(key.last_used_at),
+    }
 
 
 class Command(BaseCommand):
@@ -24,6 +51,9 @@ class Command(BaseCommand):
         revoke.add_argument("prefix")
         sub.add_parser("list", help="the keys, without the keys themselves")
 
+    def out(self, data) -> None:
+        self.stdout.write(json.dumps(data, ensure_ascii=False))
+
     def handle(self, *args, action, **options):
         if action == "create":
             try:
@@ -36,19 +66,15 @@ class Command(BaseCommand):
                     contact=options["contact"],
                 )
             except ValidationError as exc:
-                raise CommandError("; ".join(exc.messages)) from None
-            self.stdout.write(raw)
-            self.stderr.write(
-                f"{key.name}: {', '.join(key.scopes)}, {key.rate_per_minute}/min — shown once, keep it safe"
-            )
+                raise CommandError("；".join(exc.messages), returncode=USAGE_ERROR) from None
+            self.out({**_row(key), "key": raw})
         elif action == "revoke":
             key = ApiKey.objects.filter(prefix=options["prefix"]).first()
             if key is None:
-                raise CommandError(f"no key begins with {options['prefix']}")
-            keys.revoke_key(key)
-            self.stdout.write(f"revoked {key}")
+                raise CommandError(
+                    _("No key begins with %(prefix)s.") % {"prefix": options["prefix"]},
+                    returncode=USAGE_ERROR,
+                )
+            self.out(_row(keys.revoke_key(key)))
         else:
-            for key in ApiKey.objects.prefetch_related("jurisdictions"):
-                codes = ",".join(r.code for r in key.jurisdictions.all())
-                state = "revoked" if key.revoked_at else "active"
-                self.stdout.write(f"{key.prefix}\t{key.name}\t{codes}\t{','.join(key.scopes)}\t{state}")
+            self.out([_row(k) for k in ApiKey.objects.prefetch_related("jurisdictions")])
