@@ -86,6 +86,12 @@ class Nearby:
         return max(1, int(-(-self.minutes // 1)))
 
 
+class NearList(list):
+    """The places found, nearest first; `total` counts them all when a limit cut the list."""
+
+    total: int = 0
+
+
 def near(
     lng: float,
     lat: float,
@@ -96,44 +102,53 @@ def near(
     system: str = WGS84,
     at: datetime | None = None,
     limit: int | None = None,
-) -> list[Nearby]:
-    """Open places within `minutes` of walking from the point, nearest first (two queries).
+) -> NearList:
+    """Open places within `minutes` of walking from the point, nearest first (at most three queries).
 
     The point is WGS-84 unless `system` says otherwise. Walking minutes are straight-line
     distance × detour factor ÷ walking speed (walking.py). The (lat, lng) index reads the
-    bounding box of the walking circle; the exact distance is checked here.
+    bounding box of the walking circle as bare (id, lng, lat) rows; the exact distance is checked
+    here; only the `limit` nearest are then read in full, with their current services.
     """
     lng, lat = to_wgs84(float(lng), float(lat), system)
     radius = walking.reach_m(minutes)
     min_lng, min_lat, max_lng, max_lat = walking.box(lng, lat, radius)
     qs = Place.objects.filter(
         open_places_q(), lat__gte=min_lat, lat__lte=max_lat, lng__gte=min_lng, lng__lte=max_lng
-    ).select_related("region")
+    )
     if kind:
         qs = qs.filter(kind__in=[kind] if isinstance(kind, str) else list(kind))
     if service and service.strip():
         qs = qs.filter(offering(service))
     found = []
-    for place in qs.order_by():
-        metres = walking.distance_m(lng, lat, place.lng, place.lat)
-        walk = walking.minutes_for(metres)
+    distance = walking.distance_m
+    per_metre = walking.detour() / walking.speed()
+    for pk, plng, plat in qs.order_by().values_list("pk", "lng", "lat"):
+        metres = distance(lng, lat, plng, plat)
+        walk = metres * per_metre
         if walk <= minutes:
-            found.append((walk, place.pk, metres, place))
-    found.sort(key=lambda row: (row[0], row[1]))
+            found.append((walk, pk, metres))
+    found.sort()
+    result = NearList()
+    result.total = len(found)
     if limit is not None:
         found = found[:limit]
-    places = [row[3] for row in found]
-    prefetch_related_objects(places, current_services())
-    return [
-        Nearby(
-            place=place,
-            metres=metres,
-            minutes=walk,
-            open_now=hours_module.is_open(place.hours, at),
-            services=place.current_services,
+    if not found:
+        return result
+    places = Place.objects.select_related("region").in_bulk([pk for _w, pk, _m in found])
+    prefetch_related_objects(list(places.values()), current_services())
+    for walk, pk, metres in found:
+        place = places[pk]
+        result.append(
+            Nearby(
+                place=place,
+                metres=metres,
+                minutes=walk,
+                open_now=hours_module.is_open(place.hours, at),
+                services=place.current_services,
+            )
         )
-        for walk, _pk, metres, place in found
-    ]
+    return result
 
 
 def public_place(pk: int) -> Place:

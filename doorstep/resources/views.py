@@ -17,6 +17,7 @@ from . import geojson, hours, links, selectors
 from .models import Place
 
 MINUTE_CHOICES = (5, 10, 15)
+PAGE_LIMIT = 30  # places listed on the phone page, nearest first
 
 
 def _minutes(value) -> int:
@@ -65,7 +66,9 @@ def near(request):
         origin = (compound.centroid_lng, compound.centroid_lat)
     results = []
     if origin is not None:
-        results = selectors.near(*origin, minutes=minutes, service=service or None, kind=kind or None)
+        results = selectors.near(
+            *origin, minutes=minutes, service=service or None, kind=kind or None, limit=PAGE_LIMIT
+        )
     service_names = sorted({s.name for r in results for s in r.services} | ({service} if service else set()))
     context = {
         "results": results,

@@ -95,11 +95,16 @@ def test_closed_and_future_places_are_not_near(city):
     assert [r.place for r in selectors.near(114.38, 27.80)] == [open_]
 
 
-def test_near_is_two_queries_whatever_the_count(city, django_assert_num_queries):
+def test_near_is_three_queries_whatever_the_count(city, django_assert_num_queries):
     for i in range(8):
         p = place(name=f"点{i}", lng=114.38 + i * 0.0005, lat=27.80)
         service(p, name="饮水")
         service(p, name="充电")
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):  # the box (bare rows), the places found, their services
         got = selectors.near(114.38, 27.80)
         assert len(got) == 8 and all(len(r.services) == 2 for r in got)
+    with django_assert_num_queries(3):
+        nearest = selectors.near(114.38, 27.80, limit=3)
+    assert [r.place for r in nearest] == [r.place for r in got][:3] and nearest.total == 8
+    with django_assert_num_queries(1):
+        assert selectors.near(114.60, 27.60) == []

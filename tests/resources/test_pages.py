@@ -106,7 +106,18 @@ def test_near_page_queries_do_not_grow_with_places(client, city, django_assert_n
         p = place(name=f"点{i}", lng=114.381 + i * 0.0002, lat=27.80)
         service(p, name="甲")
         service(p, name="乙")
-    assert count() == few == 3  # compound, places, services
+    assert count() == few == 4  # compound, the box, places, services
+
+
+def test_near_page_lists_the_nearest_thirty(client, city):
+    from doorstep.resources.views import PAGE_LIMIT
+
+    for i in range(PAGE_LIMIT + 5):
+        place(name=f"点{i:02d}", lng=114.3801 + i * 0.00005, lat=27.80)
+    html = client.get(reverse("resources:near"), {"lng": "114.38", "lat": "27.80"}).content.decode()
+    assert html.count('class="near-item"') == PAGE_LIMIT
+    assert "点00" in html and f"点{PAGE_LIMIT + 4}" not in html
+    assert 'id="near-more"' in html
 
 
 def test_place_page(client, stations, django_assert_num_queries):
