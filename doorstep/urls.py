@@ -9,6 +9,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("territory/", include("doorstep.territory.urls")),
     path("demands/", include("doorstep.demands.urls")),
+    path("council/", include("doorstep.council.urls")),
     path("resources/", include("doorstep.resources.urls")),
     path("open311/v2/", include("doorstep.open311.urls")),
     path("inbox/", include("doorstep.core.urls")),

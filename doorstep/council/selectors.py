@@ -9,6 +9,7 @@ from fractions import Fraction
 
 from django.db.models import Count, Q, QuerySet, Sum
 
+from doorstep.territory.models import Region
 from doorstep.territory.selectors import scope_for
 
 from . import tally as tally_rules
@@ -26,6 +27,19 @@ def votes_managed(user) -> QuerySet[Vote]:
     if not scope.role_kinds & MANAGERS:
         return Vote.objects.none()
     return scope.filter(Vote.objects.all(), "compound")
+
+
+def compounds_managed(user) -> QuerySet[Region]:
+    """Compounds in which this user may hold votes."""
+    compounds = Region.objects.filter(level=Region.Level.COMPOUND)
+    if user is None or not user.is_authenticated:
+        return compounds.none()
+    if user.is_superuser:
+        return compounds
+    scope = scope_for(user)
+    if not scope.role_kinds & MANAGERS:
+        return compounds.none()
+    return scope.filter(compounds, "pk")
 
 
 def votes_for_owner(user) -> QuerySet[Vote]:

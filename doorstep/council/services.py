@@ -48,6 +48,15 @@ TABLE: dict[str, Transition] = {
     ]
 }
 
+ACTION_LABELS = {
+    "create": gettext_lazy("Drafted"),
+    "open": gettext_lazy("Voting opened"),
+    "close": gettext_lazy("Voting closed and counted"),
+    "announce": gettext_lazy("Result announced"),
+    "ballot": gettext_lazy("Ballot cast"),
+    "ballot_changed": gettext_lazy("Ballot changed"),
+}
+
 
 # --- who may act -----------------------------------------------------------------------------
 
