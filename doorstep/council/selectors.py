@@ -13,7 +13,7 @@ from doorstep.territory.models import Region
 from doorstep.territory.selectors import scope_for
 
 from . import tally as tally_rules
-from .models import Ballot, Vote, VoteUnit, VoteVoter
+from .models import Ballot, Vote, VoteEvent, VoteUnit, VoteVoter
 from .services import MANAGERS
 
 
@@ -91,3 +91,8 @@ def live_turnout(vote: Vote) -> dict:
         "percent_headcount": tally_rules.percent(share_headcount),
         "quorum": share_area >= tally_rules.TURNOUT and share_headcount >= tally_rules.TURNOUT,
     }
+
+
+def notices(vote: Vote) -> list[VoteEvent]:
+    """The public notices posted for the vote (where and when), oldest first; no names."""
+    return list(VoteEvent.objects.filter(vote=vote, action="notice").only("at", "note").order_by("at", "id"))

@@ -55,6 +55,7 @@ ACTION_LABELS = {
     "announce": gettext_lazy("Result announced"),
     "ballot": gettext_lazy("Ballot cast"),
     "ballot_changed": gettext_lazy("Ballot changed"),
+    "notice": gettext_lazy("Public notice posted"),
 }
 
 
@@ -284,6 +285,20 @@ def _snapshot(vote: Vote) -> None:
         )
     VoteUnit.objects.bulk_create(units)
     VoteVoter.objects.bulk_create([VoteVoter(vote=vote, user_id=u, owner_key=k) for u, k in sorted(voters)])
+
+
+def post_notice(vote: Vote, *, by, text: str) -> VoteEvent:
+    """Record a public notice (公告) of the vote — where and when it was posted — for owners who
+    cannot be reached otherwise (Guidance Rules art. 22); allowed until the vote closes."""
+    text = text.strip()
+    if not text:
+        raise VoteError(_("Please say where and when the notice was posted."), code="notice")
+    with transaction.atomic():
+        locked = Vote.objects.select_for_update().get(pk=vote.pk)
+        _require_manager(by, locked.compound_id)
+        if locked.status not in (S.DRAFT, S.OPEN):
+            raise VoteError(_("The vote is closed."), code="closed")
+        return _event(locked, "notice", by, note=text)
 
 
 # --- ballots ---------------------------------------------------------------------------------

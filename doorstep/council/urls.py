@@ -16,5 +16,6 @@ urlpatterns = [
     path("staff/<int:pk>/", views.staff_vote, name="staff_vote"),
     path("staff/<int:pk>/turnout/", views.staff_turnout, name="staff_turnout"),
     path("staff/<int:pk>/ballot/", views.staff_ballot, name="staff_ballot"),
+    path("staff/<int:pk>/notice/", views.staff_notice, name="staff_notice"),
     path("staff/<int:pk>/<str:action>/", views.staff_transition, name="staff_transition"),
 ]

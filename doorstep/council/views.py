@@ -65,6 +65,7 @@ def my_vote(request, pk):
             "choices": Ballot.Choice.choices,
             "can_vote": vote.status == Vote.Status.OPEN,
             "turnout": selectors.live_turnout(vote) if vote.status == Vote.Status.OPEN else None,
+            "notices": selectors.notices(vote),
         },
     )
 
@@ -91,7 +92,9 @@ def my_vote_cast(request, pk):
 def result(request, pk):
     """An announced result: the matter, scope, counts and shares, passed or not. No names."""
     vote = get_object_or_404(selectors.votes_announced().select_related("compound", "building"), pk=pk)
-    return render(request, "council/result.html", {"vote": vote, "r": vote.result})
+    return render(
+        request, "council/result.html", {"vote": vote, "r": vote.result, "notices": selectors.notices(vote)}
+    )
 
 
 def results(request):
@@ -147,6 +150,12 @@ class VoteForm(forms.Form):
         required=False, label=gettext_lazy("count non-voters with the majority (从众)")
     )
     follow_majority_clause = forms.CharField(required=False, label=gettext_lazy("clause allowing it"))
+    closes_at = forms.DateTimeField(
+        required=False,
+        label=gettext_lazy("planned closing"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -200,6 +209,7 @@ def staff_create(request):
                 changeable_ballots=d["changeable_ballots"],
                 follow_majority=d["follow_majority"],
                 follow_majority_clause=d["follow_majority_clause"],
+                closes_at=d["closes_at"],
                 by=request.user,
             )
         except ValidationError as exc:
@@ -273,6 +283,19 @@ def staff_ballot(request, pk):
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, _("The ballot is entered."))
+    return redirect("council:staff_vote", pk=vote.pk)
+
+
+@login_required
+@require_POST
+def staff_notice(request, pk):
+    vote = _staff_vote(request, pk)
+    try:
+        services.post_notice(vote, text=request.POST.get("text", ""), by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The notice is recorded."))
     return redirect("council:staff_vote", pk=vote.pk)
 
 

@@ -116,12 +116,14 @@ def test_staff_run_a_vote_from_draft_to_announcement(client, world):
         {"owner": keys["3栋-1-101"], "choice": "no", "origin": "paper"},
     )
     assert "纸质表决票须填写" in body(client.get(missing_sheet["Location"]))
+    client.post(reverse("council:staff_notice", args=[vote.pk]), {"text": "3月1日张贴于3栋1单元门口"})
     client.post(reverse("council:staff_transition", args=[vote.pk, "close"]))
     client.post(reverse("council:staff_transition", args=[vote.pk, "announce"]))
     vote.refresh_from_db()
     assert vote.status == "announced" and vote.passed is True
     public = body(client.get(reverse("council:result", args=[vote.pk])))
     assert "通过" in public and "100.00%" in public and "第二百八十条" in public
+    assert "3月1日张贴于3栋1单元门口" in public
     for login in owners.values():  # no owner names on the public page
         assert login.person.name not in public
     assert "DT-000" not in public
@@ -243,6 +245,7 @@ def test_an_outsider_of_another_community_can_neither_see_nor_act(client, world,
         assert client.post(reverse("council:staff_transition", args=[vote.pk, action])).status_code == 404
     paper = {"owner": key, "choice": "no", "origin": "paper", "sheet_ref": "X-1"}
     assert client.post(reverse("council:staff_ballot", args=[vote.pk]), paper).status_code == 404
+    assert client.post(reverse("council:staff_notice", args=[vote.pk]), {"text": "x"}).status_code == 404
     assert (
         client.post(
             reverse("council:my_vote_cast", args=[vote.pk]), {"owner": key, "choice": "no"}

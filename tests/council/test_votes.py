@@ -311,3 +311,22 @@ def test_live_turnout_takes_one_query_whatever_the_size(world, voters, django_as
     assert turnout["headcount"] == 36 and turnout["voted_headcount"] == voters
     assert turnout["voted_area"] == Decimal("100.00") * voters
     assert turnout["quorum"] is (voters * 3 >= 36 * 2)
+
+
+def test_a_public_notice_is_recorded_until_closing(world):
+    many_owners(world)
+    vote = stairwell_vote(world)
+    with pytest.raises(VoteError, match="公告"):
+        services.post_notice(vote, text="  ", by=world.staff)
+    with pytest.raises(VoteError, match="无权"):
+        services.post_notice(vote, text="3栋1单元门口公告栏", by=world.outsider)
+    services.post_notice(vote, text="2026-03-01 张贴于3栋1单元门口公告栏", by=world.staff)
+    vote = services.open_vote(vote, by=world.staff)
+    services.post_notice(vote, text="2026-03-05 小区微信群同步发布", by=world.committee)
+    services.close_vote(vote, by=world.staff)
+    with pytest.raises(VoteError, match="已截止"):
+        services.post_notice(vote, text="迟到的公告", by=world.staff)
+    assert [n.note for n in selectors.notices(vote)] == [
+        "2026-03-01 张贴于3栋1单元门口公告栏",
+        "2026-03-05 小区微信群同步发布",
+    ]
