@@ -14,7 +14,7 @@ from doorstep.core.coords import GCJ02, WGS84, from_wgs84
 
 from . import hours as hours_module
 from .models import Place
-from .selectors import current_services_q, public_places
+from .selectors import REGION_HEAVY, current_services_q, public_places
 
 EXPORT_SYSTEMS = (WGS84, GCJ02)
 
@@ -26,6 +26,7 @@ def feature_collection(system: str = WGS84, *, at=None) -> dict:
     rows = (
         public_places()
         .select_related("region")
+        .defer(*REGION_HEAVY)
         .annotate(service_count=Count("services", filter=current_services_q(prefix="services__")))
     )
     kinds = dict(Place.Kind.choices)

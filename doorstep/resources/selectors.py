@@ -23,6 +23,9 @@ from . import hours as hours_module
 from . import links, walking
 from .models import Place, Service
 
+# A place's region is shown by name: its boundary polygon (large JSON) is not read.
+REGION_HEAVY = ("region__boundary",)
+
 
 def today() -> date:
     return timezone.localdate()
@@ -135,7 +138,7 @@ def near(
         found = found[:limit]
     if not found:
         return result
-    places = Place.objects.select_related("region").in_bulk([pk for _w, pk, _m in found])
+    places = Place.objects.select_related("region").defer(*REGION_HEAVY).in_bulk([pk for _w, pk, _m in found])
     prefetch_related_objects(list(places.values()), current_services())
     for walk, pk, metres in found:
         place = places[pk]
@@ -156,6 +159,7 @@ def public_place(pk: int) -> Place:
     place = (
         Place.objects.filter(open_places_q(), pk=pk)
         .select_related("region")
+        .defer(*REGION_HEAVY)
         .prefetch_related(current_services())
         .first()
     )

@@ -196,3 +196,31 @@ def test_api_near_rejects_bad_input(client, city):
     assert (
         client.get("/api/v1/resources/near", {"lng": 114.38, "lat": 27.8, "kind": "pub"}).status_code == 422
     )
+
+
+def test_coverage_and_figures_commands(stations, city, capsys):
+    from django.core.management import call_command
+
+    call_command("places", "coverage", "--region", city.community_a.code)
+    data = json.loads(capsys.readouterr().out)
+    assert data["compounds"] == 1 and data["within"] == {"5": 1, "10": 1, "15": 1}
+    call_command("places", "figures", "--from", "2020-01-01", "--to", "2099-12-31")
+    data = json.loads(capsys.readouterr().out)
+    assert data["red_stations"] == 1 and data["stations"] == 2 and data["services"] == 4
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["coverage", "--region", "nope"],
+        ["coverage", "--kinds", "pub"],
+        ["figures", "--from", "2025-02-01", "--to", "2025-01-01"],
+    ],
+)
+def test_commands_refuse_bad_input_with_status_2(city, argv, capsys):
+    from django.core.management import call_command
+
+    with pytest.raises(SystemExit) as exc:
+        call_command("places", *argv)
+    assert exc.value.code == 2
+    assert capsys.readouterr().err.strip()
