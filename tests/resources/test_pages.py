@@ -224,3 +224,21 @@ def test_commands_refuse_bad_input_with_status_2(city, argv, capsys):
         call_command("places", *argv)
     assert exc.value.code == 2
     assert capsys.readouterr().err.strip()
+
+
+def test_api_near_queries_do_not_grow_with_places(client, city):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get("/api/v1/resources/near", {"lng": 114.38, "lat": 27.80}).status_code == 200
+        return len(ctx.captured_queries)
+
+    service(place(name="一号", lng=114.3801, lat=27.80))
+    few = count()
+    for i in range(10):
+        p = place(name=f"点{i}", lng=114.381 + i * 0.0002, lat=27.80)
+        service(p, name="甲")
+        service(p, name="乙")
+    assert count() == few == 3  # the box, places, services
