@@ -2,6 +2,8 @@
 
 from ninja import NinjaAPI
 
+from doorstep.core.api import install_errors
+
 api = NinjaAPI(
     title="doorstep API",
     version="1",
@@ -14,3 +16,9 @@ api.add_router("/", "doorstep.demands.api.router")
 api.add_router("/", "doorstep.demands.api_intake.router")
 # GET /api/v1/resources/near: places and services within a walk (doorstep/resources/api.py).
 api.add_router("/", "doorstep.resources.api.router")
+# Every error answers {"code", "message" (Chinese), "errors"?}; auth and scopes: doorstep/core/api.py.
+install_errors(api)
+# GET /api/v1/territory/...: regions by code, children, grids, locate a point (doorstep/territory/api.py).
+api.add_router("/", "doorstep.territory.api.router")
+# GET /api/v1/cases, /cases/{number}, /demands and the case moves as POST actions.
+api.add_router("/", "doorstep.demands.api_cases.router")
