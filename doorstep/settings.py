@@ -26,6 +26,9 @@ DOORSTEP_SUGGEST_RETRAIN_HOURS  `doorstep worker` retrains the category suggesti
                         after staff corrections)
 DOORSTEP_MESSAGE_BACKEND  SMS/WeChat gateway class (default doorstep.core.notify.LogBackend: logs, sends nothing)
 DOORSTEP_WALK_METRES_PER_MINUTE / DOORSTEP_WALK_DETOUR  walking speed (60) and detour factor (1.2) for near me
+DOORSTEP_WEBHOOK_MAX_ATTEMPTS / DOORSTEP_WEBHOOK_BACKOFF_SECONDS / DOORSTEP_WEBHOOK_BACKOFF_MAX_SECONDS
+                        webhook retries: at most 10 tries, waiting 30 s × 2^(n−1), at most 6 h
+DOORSTEP_WEBHOOK_TIMEOUT_SECONDS  a receiver must answer within this (10)
 """
 
 import importlib.util
@@ -83,6 +86,7 @@ INSTALLED_APPS = [
     "doorstep.open311",
     "doorstep.resources",
     "doorstep.council",
+    "doorstep.webhooks",
     "django_tasks",
     "django_tasks_db",
     "doorstep.web",
@@ -236,6 +240,13 @@ DOORSTEP_MESSAGE_BACKEND = env("DOORSTEP_MESSAGE_BACKEND") or "doorstep.core.not
 # walked for ≈ 500 m); doorstep/resources/walking.py.
 DOORSTEP_WALK_METRES_PER_MINUTE = float(env("DOORSTEP_WALK_METRES_PER_MINUTE") or 60)
 DOORSTEP_WALK_DETOUR = float(env("DOORSTEP_WALK_DETOUR") or 1.2)
+# Webhooks (doorstep/webhooks/services.py): retries with exponential backoff, the receiver's time
+# limit, how long an old secret keeps signing after a rotation.
+DOORSTEP_WEBHOOK_MAX_ATTEMPTS = int(env("DOORSTEP_WEBHOOK_MAX_ATTEMPTS") or 10)
+DOORSTEP_WEBHOOK_BACKOFF_SECONDS = float(env("DOORSTEP_WEBHOOK_BACKOFF_SECONDS") or 30)
+DOORSTEP_WEBHOOK_BACKOFF_MAX_SECONDS = float(env("DOORSTEP_WEBHOOK_BACKOFF_MAX_SECONDS") or 6 * 3600)
+DOORSTEP_WEBHOOK_TIMEOUT_SECONDS = float(env("DOORSTEP_WEBHOOK_TIMEOUT_SECONDS") or 10)
+DOORSTEP_WEBHOOK_ROTATION_GRACE_HOURS = float(env("DOORSTEP_WEBHOOK_ROTATION_GRACE_HOURS") or 24)
 
 LOGGING = {
     "version": 1,

@@ -12,6 +12,8 @@ urlpatterns = [
     path("council/", include("doorstep.council.urls")),
     path("resources/", include("doorstep.resources.urls")),
     path("open311/v2/", include("doorstep.open311.urls")),
+    path("console/keys/", include("doorstep.open311.urls_console")),
+    path("console/webhooks/", include("doorstep.webhooks.urls")),
     path("inbox/", include("doorstep.core.urls")),
     path("api/v1/", api.urls),
     path("c/<str:code>/", public_card, name="public_card"),

@@ -203,7 +203,7 @@ def schedule(now: str | None = None) -> list:
     from django_tasks_db.models import DBTaskResult
 
     out = []
-    for t in SCHEDULED:
+    for t in (*SCHEDULED, *_app_periodic_tasks()):
         waiting = DBTaskResult.objects.filter(task_path=t.module_path, status="READY").exists()
         if not waiting:
             out.append(t.enqueue(now=now) if now else t.enqueue())
@@ -211,6 +211,15 @@ def schedule(now: str | None = None) -> list:
     if retrain is not None:
         out.append(retrain.enqueue())
     return out
+
+
+def _app_periodic_tasks() -> list:
+    """Other apps' periodic tasks: the dotted paths in their AppConfig's `periodic_tasks` (each
+    takes an optional `now`), so the case loop needs to know nothing of them."""
+    from django.apps import apps
+    from django.utils.module_loading import import_string
+
+    return [import_string(p) for c in apps.get_app_configs() for p in getattr(c, "periodic_tasks", ())]
 
 
 def _retrain_due(results):
