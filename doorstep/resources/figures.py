@@ -88,3 +88,47 @@ def place_figures(region: Region | int, start: date, end: date) -> PlaceFigures:
     )
     result.services, result.free_services = counts["n"], counts["free"]
     return result
+
+
+@dataclass
+class RiderFigures:
+    start: date
+    end: date
+    registered: int = 0  # riders and couriers on the roll on some day of the period
+    riders: int = 0
+    couriers: int = 0
+    new: int = 0  # registered within the period
+    checkins: int = 0
+    riders_checked_in: int = 0  # distinct riders with a check-in in the period
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=SHANGHAI)
+
+
+def rider_figures(region: Region | int, start: date, end: date) -> RiderFigures:
+    """Riders registered at stations in the subtree of `region`, and check-ins made at its
+    stations, over [start, end] in Shanghai days (three queries)."""
+    from .models import CheckIn, Rider
+
+    ids = sorted(subtree_ids(region))
+    lo, hi = _start_of(start), _end_of(end)
+    result = RiderFigures(start=start, end=end)
+    on_roll = Q(region__in=ids, registered_at__lte=hi) & (Q(left_at__isnull=True) | Q(left_at__gt=lo))
+    row = Rider.objects.filter(on_roll).aggregate(
+        n=Count("pk"),
+        riders=Count("pk", filter=Q(kind=Rider.Kind.RIDER)),
+        couriers=Count("pk", filter=Q(kind=Rider.Kind.COURIER)),
+        new=Count("pk", filter=Q(registered_at__gte=lo)),
+    )
+    result.registered, result.riders, result.couriers, result.new = (
+        row["n"],
+        row["riders"],
+        row["couriers"],
+        row["new"],
+    )
+    row = CheckIn.objects.filter(region__in=ids, at__gte=lo, at__lte=hi).aggregate(
+        n=Count("pk"), riders=Count("rider", distinct=True)
+    )
+    result.checkins, result.riders_checked_in = row["n"], row["riders"]
+    return result

@@ -168,3 +168,8 @@ class PlaceEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.place} · {self.get_action_display()}"
+
+
+# Riders and the points ledger live in their own modules (split by sub-domain).
+from .point_models import LedgerIsAppendOnly, PointEntry  # noqa: E402, F401
+from .rider_models import CheckIn, Rider, RiderEvent, VolunteerRole  # noqa: E402, F401

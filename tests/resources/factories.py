@@ -14,3 +14,19 @@ def place(name="红色驿站", kind=Place.Kind.RED_STATION, lng=114.38, lat=27.8
 
 def service(place, name="饮水休息", **fields):
     return services.service_add(place, name=name, **fields)
+
+
+def rider(station, name="李骑手", phone="13912345678", platform="meituan", team="旗行者先锋一队", **fields):
+    """A rider registered with a new login (username = phone, password pw-doorstep-1)."""
+    from doorstep.resources import riders
+
+    return riders.register(
+        by=None,
+        station=station,
+        platform=platform,
+        team=team,
+        name=name,
+        phone=phone,
+        password="pw-doorstep-1",
+        **fields,
+    )
