@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "doorstep.open311",
     "doorstep.resources",
     "doorstep.council",
+    "doorstep.projects",
     "doorstep.webhooks",
     "django_tasks",
     "django_tasks_db",

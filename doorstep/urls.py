@@ -10,6 +10,7 @@ urlpatterns = [
     path("territory/", include("doorstep.territory.urls")),
     path("demands/", include("doorstep.demands.urls")),
     path("council/", include("doorstep.council.urls")),
+    path("projects/", include("doorstep.projects.urls")),
     path("resources/", include("doorstep.resources.urls")),
     path("open311/v2/", include("doorstep.open311.urls")),
     path("console/keys/", include("doorstep.open311.urls_console")),
