@@ -20,6 +20,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from doorstep.core.pii import mask_name
 from doorstep.territory.models import Person, Region
 from doorstep.territory.people.selectors import scope_for_kinds
 from doorstep.territory.selectors import subtree_ids
@@ -236,6 +237,10 @@ class MemberRank:
     name: str
     points: int
     hours: Decimal
+
+    @property
+    def masked_name(self) -> str:
+        return mask_name(self.name)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from doorstep.core.phones import normalize_phone
+from doorstep.core.pii import mask_name
 from doorstep.territory.models import Person, PersonTag
 from doorstep.territory.people.selectors import scope_for_kinds
 
@@ -133,7 +134,8 @@ def register(
     if errors:
         raise ValidationError(errors)
     if not signed_in:
-        by = User.objects.create_user(username=clean_phone, password=password)
+        # the login is the phone number; the page header shows the masked name, never the number
+        by = User.objects.create_user(username=clean_phone, password=password, display_name=mask_name(name))
     if person is None:
         person = Person.objects.create(name=name, phone=clean_phone, user=by)
     elif not person.phone:
