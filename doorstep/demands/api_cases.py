@@ -23,6 +23,7 @@ from doorstep.core.api import AUTH, READ_ERRORS, WRITE_ERRORS, ApiError, caller
 from doorstep.territory.models import Region
 
 from . import selectors
+from .api_intake import router as intake_router
 from .models import Case, CaseEvent, Category, Demand, Postponement, WhistlePart
 from .workflow import TABLE, ConflictError, WorkflowError, action_label, allowed
 
@@ -210,7 +211,8 @@ def _not_found() -> ApiError:
 def _cases(request):
     who = caller(request)
     if who.user is not None:
-        return selectors.cases_visible(who.user)
+        # The worklist's cases, and a resident's own reports (to follow, rate or reopen them).
+        return Case.objects.filter(selectors.case_filter(who.user) | Q(demand__reporter_user=who.user))
     return who.scope.filter(Case.objects.all(), "region")
 
 
@@ -339,14 +341,15 @@ def _get_case(request, number: str) -> Case:
 
 def _case_out(request, case: Case) -> dict:
     who = caller(request)
-    staff = who.user is not None
+    # Staff see every event with names; a reporter and an API key see the public steps only.
+    staff = who.user is not None and selectors.has_case_desk(who.user)
     events = CaseEvent.objects.filter(case=case).select_related("actor").order_by("at", "pk")
     if not staff:
         events = events.filter(public=True)
     demand = case.demand
     reporter = selectors.reporter_of(demand) if staff else None
     actions = []
-    if staff:
+    if who.user is not None:
         from .actors import actor_kinds
 
         actions = [t.action for t in allowed(case, actor_kinds(who.user, case)) if "system" not in t.actors]
@@ -388,7 +391,11 @@ def _demands(request):
     return qs
 
 
-@router.get("/demands", response={200: DemandPageOut, **READ_ERRORS}, summary="Demands in your area")
+# GET /demands lives on the router of POST /demands (one URL pattern per path: a second router
+# with the same path would answer 405 to one of the methods).
+@intake_router.get(
+    "/demands", auth=AUTH, response={200: DemandPageOut, **READ_ERRORS}, summary="Demands in your area"
+)
 def demand_list(request: HttpRequest, params: Query[DemandListIn]):
     """Demands (every voice, small matters with their case, hard and big matters, duplicates)
     of the caller's area, plus a user's own reports; newest first, paginated."""
