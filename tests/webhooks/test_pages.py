@@ -173,3 +173,25 @@ def test_the_log_reads_a_constant_number_of_queries(
         client.get(reverse("webhooks:list"))
     with django_assert_max_num_queries(12):
         client.get(reverse("webhooks:detail", args=[hooked.pk]))
+
+
+def test_the_admin_shows_receivers_and_deliveries_read_only_to_city_admins(client, city, hooked):
+    d = Delivery.objects.filter(subscriber=hooked).first()
+    Attempt.objects.create(delivery=d, number=1, at=d.created_at, status_code=502, error="HTTP 502")
+    superuser = factories.user("root", is_staff=True, is_superuser=True)
+    client.force_login(superuser)
+    assert client.get(reverse("admin:webhooks_delivery_changelist")).status_code == 200
+    page = client.get(reverse("admin:webhooks_delivery_change", args=[d.pk])).content.decode()
+    assert "HTTP 502" in page
+    sub_page = client.get(reverse("admin:webhooks_subscriber_change", args=[hooked.pk])).content.decode()
+    assert hooked.secret not in sub_page
+    assert client.get(reverse("admin:webhooks_subscriber_add")).status_code == 403
+    county_admin = factories.role(
+        "admin",
+        city.county_a,
+        username="countyadmin",
+    )
+    county_admin.is_staff = True
+    county_admin.save()
+    client.force_login(county_admin)
+    assert client.get(reverse("admin:webhooks_delivery_changelist")).status_code == 403
