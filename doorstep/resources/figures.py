@@ -132,3 +132,45 @@ def rider_figures(region: Region | int, start: date, end: date) -> RiderFigures:
     )
     result.checkins, result.riders_checked_in = row["n"], row["riders"]
     return result
+
+
+@dataclass
+class MemberFigures:
+    start: date
+    end: date
+    members_reported: int = 0  # in-service members reporting to a community of the subtree by the end
+    newly_reported: int = 0  # of whom reported within the period
+    teams_by_kind: dict[str, int] = field(default_factory=dict)  # teams active on some day
+    team_members: int = 0  # distinct people in those teams on some day of the period
+
+    @property
+    def teams(self) -> int:
+        return sum(self.teams_by_kind.values())
+
+
+def member_figures(region: Region | int, start: date, end: date) -> MemberFigures:
+    """双报到 members and volunteer teams of the subtree of `region` over [start, end] (four queries)."""
+    from doorstep.territory.models import PartyMembership
+
+    from .team_models import TeamMember, VolunteerTeam
+
+    ids = sorted(subtree_ids(region))
+    result = MemberFigures(start=start, end=end)
+    row = PartyMembership.objects.filter(
+        reports_to__in=ids, reported_on__lte=end, status=PartyMembership.Status.IN_SERVICE
+    ).aggregate(n=Count("pk"), new=Count("pk", filter=Q(reported_on__gte=start)))
+    result.members_reported, result.newly_reported = row["n"], row["new"]
+    active = Q(region__in=ids, founded_on__lte=end) & (
+        Q(dissolved_on__isnull=True) | Q(dissolved_on__gt=start)
+    )
+    for kind, n in (
+        VolunteerTeam.objects.filter(active).order_by().values_list("kind").annotate(n=Count("pk"))
+    ):
+        result.teams_by_kind[kind] = n
+    in_team = (
+        Q(team__region__in=ids, team__founded_on__lte=end, joined_on__lte=end)
+        & (Q(team__dissolved_on__isnull=True) | Q(team__dissolved_on__gt=start))
+        & (Q(left_on__isnull=True) | Q(left_on__gt=start))
+    )
+    result.team_members = TeamMember.objects.filter(in_team).aggregate(n=Count("person", distinct=True))["n"]
+    return result
