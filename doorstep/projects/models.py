@@ -129,12 +129,12 @@ class Project(TimeStampedModel):
     """项目清单: a project matching needs with resources, with its ledger and milestones."""
 
     class Status(models.TextChoices):
-        PLANNED = "planned", _("planned")
-        APPROVED = "approved", _("approved")
-        UNDER_WAY = "under_way", _("under way")
-        DELIVERED = "delivered", _("delivered")
-        REPORTED = "reported", _("reported back")
-        CANCELLED = "cancelled", _("cancelled")
+        PLANNED = "planned", _("project planned")
+        APPROVED = "approved", _("project approved")
+        UNDER_WAY = "under_way", _("work under way")
+        DELIVERED = "delivered", _("project delivered")
+        REPORTED = "reported", _("reported back to residents")
+        CANCELLED = "cancelled", _("project cancelled")
 
     region = models.ForeignKey(
         "territory.Region", on_delete=models.PROTECT, related_name="projects", verbose_name=_("region")
