@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_riders
+from . import views, views_riders, views_teams
 
 app_name = "resources"
 urlpatterns = [
@@ -15,4 +15,7 @@ urlpatterns = [
     path("staff/riders/<int:pk>/", views_riders.staff_rider, name="staff_rider"),
     path("staff/riders/<int:pk>/<str:action>/", views_riders.staff_rider_action, name="staff_rider_action"),
     path("staff/points/", views_riders.staff_points, name="staff_points"),
+    path("teams/", views_teams.my_teams, name="my_teams"),
+    path("teams/<str:action>/", views_teams.my_teams_action, name="my_teams_action"),
+    path("staff/teams/", views_teams.staff_teams, name="staff_teams"),
 ]

@@ -150,3 +150,50 @@ def test_member_figures(
     assert (result.members_reported, result.newly_reported) == (reported, new)
     assert result.teams_by_kind == teams_by_kind and result.teams == sum(teams_by_kind.values())
     assert result.team_members == members
+
+
+# --- pages ---------------------------------------------------------------------------------------
+
+
+def test_member_page_join_leave_and_report(client, city, staff):
+    from django.urls import reverse
+
+    team = teams.team_create(staff, name="宜阳圆梦队", kind=K.WISHES, region=city.community_a)
+    other = teams.team_create(
+        factories.role("admin", city.city), name="锦阳解忧团", kind=K.WORRIES, region=city.community_b
+    )
+    user = factories.user("member3")
+    person = factories.person("钱党员", user=user, home_region=city.compound_a)
+    branch = factories.organization("宜阳社区党委", Organization.Kind.PARTY_COMMITTEE, city.community_a)
+    PartyMembership.objects.create(person=person, organization=branch)
+    client.force_login(user)
+    page = client.get(reverse("resources:my_teams")).content.decode()
+    assert "宜阳圆梦队" in page and "锦阳解忧团" not in page and "到宜阳社区报到" in page
+    client.post(reverse("resources:my_teams_action", args=["join"]), {"team": team.pk})
+    client.post(reverse("resources:my_teams_action", args=["join"]), {"team": other.pk})  # not theirs
+    assert list(TeamMember.objects.values_list("team__name", flat=True)) == ["宜阳圆梦队"]
+    client.post(reverse("resources:my_teams_action", args=["report"]), {"community": city.community_a.pk})
+    assert PartyMembership.objects.get().reports_to == city.community_a
+    member = TeamMember.objects.get()
+    client.post(reverse("resources:my_teams_action", args=["leave"]), {"member": member.pk})
+    assert TeamMember.objects.get().left_on is not None
+
+
+def test_staff_teams_page_founds_and_lists_in_scope(client, city, staff):
+    from django.urls import reverse
+
+    teams.team_create(
+        factories.role("admin", city.city), name="锦阳邻里帮", kind=K.NEIGHBOURS, region=city.community_b
+    )
+    client.force_login(staff)
+    url = reverse("resources:staff_teams")
+    bad = client.post(url, {"name": "", "kind": "errands", "region": city.community_a.pk})
+    assert bad.status_code == 400 and "请填写队伍名称。" in bad.content.decode()
+    outside = client.post(url, {"name": "越界", "kind": "errands", "region": city.community_b.pk})
+    assert outside.status_code == 400
+    client.post(url, {"name": "宜阳跑腿办", "kind": "errands", "region": city.community_a.pk})
+    page = client.get(url).content.decode()
+    assert "宜阳跑腿办" in page and "跑腿办" in page and "锦阳邻里帮" not in page
+    assert VolunteerTeam.objects.count() == 2
+    client.force_login(factories.user("resident9"))
+    assert client.get(url).status_code == 403
