@@ -18,7 +18,7 @@ change (not allowed in the current state, or someone else changed it first), 422
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 from django.core.exceptions import PermissionDenied
@@ -66,7 +66,6 @@ class Caller:
 
     user: object | None = None
     key: object | None = None
-    _memo: dict = field(default_factory=dict, repr=False)
 
     def __bool__(self) -> bool:
         return self.user is not None or self.key is not None
