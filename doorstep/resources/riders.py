@@ -193,6 +193,21 @@ def reissue(rider: Rider, *, by) -> Rider:
     return rider
 
 
+@transaction.atomic
+def leave(rider: Rider, *, by, reason: str = "") -> Rider:
+    """The rider leaves the roll (moved away, changed work): the credential stops working, the
+    history (check-ins, points) stays."""
+    rider = Rider.objects.select_for_update().get(pk=rider.pk)
+    _check_staff(by, rider.region_id)
+    if rider.left_at:
+        raise ValidationError(_("This rider has left."))
+    rider.left_at = timezone.now()
+    rider.credential_serial += 1
+    rider.save(update_fields=["left_at", "credential_serial", "updated_at"])
+    _record(rider, A.LEFT, by, note=(reason or "")[:200])
+    return rider
+
+
 def rider_for_code(code, *, lock: bool = False) -> Rider:
     """The rider whose current credential this is; ValidationError (in Chinese) otherwise."""
     parsed = credentials.parse_code(code)

@@ -216,6 +216,9 @@ def staff_rider_action(request, pk: int, action: str):
         elif action == "reissue":
             riders.reissue(rider, by=request.user)
             messages.success(request, _("A new code was issued; the old one no longer works."))
+        elif action == "leave":
+            riders.leave(rider, by=request.user, reason=request.POST.get("reason", ""))
+            messages.success(request, _("The rider has left the roll."))
         elif action == "credit":
             demand = get_object_or_404(Demand, pk=request.POST.get("demand"), reporter_id=rider.person_id)
             riders.credit_report(demand, by=request.user)

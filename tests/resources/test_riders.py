@@ -235,3 +235,20 @@ def test_roster_is_scoped_and_reads_in_one_query(stations, city, django_assert_n
     outsider = factories.role("community_staff", city.community_b)
     with pytest.raises(Exception):  # noqa: B017 - Http404
         riders.rider_for_staff(outsider, rows[0].pk)
+
+
+def test_a_rider_who_left_keeps_history_but_not_the_credential(stations, city):
+    r = rider(stations[0])
+    staff = factories.role("community_staff", city.community_a)
+    code = credentials.make_code(r)
+    riders.check_in(code=code, station=stations[0], by=staff)
+    r = riders.leave(r, by=staff, reason="离开本市")
+    with pytest.raises(ValidationError) as exc:
+        riders.rider_for_code(credentials.make_code(r))
+    assert "已退出登记" in exc.value.messages[0]
+    with pytest.raises(ValidationError):
+        riders.leave(r, by=staff)
+    with pytest.raises(PermissionDenied):
+        riders.leave(r, by=factories.role("community_staff", city.community_b))
+    assert CheckIn.objects.count() == 1 and points.balance(r.person).points == 1
+    assert RiderEvent.objects.filter(rider=r, action="left").count() == 1
