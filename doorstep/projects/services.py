@@ -87,6 +87,23 @@ ACTION_LABELS = {
 }
 
 
+# The six accounts of 「我为群众算笔账」, as migration 0002 seeds them; the city adds more in the admin.
+DEFAULT_KINDS = [
+    ("policy", "政策账", 10),
+    ("economic", "经济账", 20),
+    ("resource", "资源账", 30),
+    ("livelihood", "民生账", 40),
+    ("safety", "安全账", 50),
+    ("long_term", "长远账", 60),
+]
+
+
+def ensure_default_kinds() -> None:
+    """Put back the default account kinds that are missing (a flushed database, a new install)."""
+    for code, name, position in DEFAULT_KINDS:
+        AccountKind.objects.get_or_create(code=code, defaults={"name": name, "position": position})
+
+
 # --- who may act -----------------------------------------------------------------------------
 
 

@@ -366,3 +366,35 @@ def test_needs_and_resources_from_the_lists_page(client, db):
     ]
     assert list(Resource.objects.values_list("name", flat=True)) == ["邻里帮"]
     assert not Need.objects.filter(title="外区").exists()
+
+
+OTHER_ROLE_AT = {
+    "grid_worker": "community_b",
+    "community_staff": "community_b",
+    "subdistrict_staff": "subdistrict_b",
+    "department_liaison": "county_b",
+    "property_staff": "compound_b",
+    "committee_member": "compound_b",
+    "leader": "county_b",
+    "admin": "county_b",
+}
+
+
+@pytest.mark.parametrize("kind", list(OTHER_ROLE_AT))
+def test_every_role_of_another_county_sees_and_changes_nothing(client, db, kind):
+    city = factories.small_city()
+    staff = factories.role("community_staff", city.community_a)
+    services.ensure_default_kinds()
+    project = services.create_project(region=city.compound_a, title="3栋1单元加装电梯", by=staff)
+    other = factories.role(kind, getattr(city, OTHER_ROLE_AT[kind]))
+    client.force_login(other)
+    for url in ["/projects/", "/projects/lists/", "/projects/plans/"]:
+        r = client.get(url)
+        assert r.status_code in (200, 404) and "3栋1单元加装电梯" not in r.content.decode()
+    assert client.get(f"/projects/{project.pk}/").status_code == 404
+    assert client.get(f"/projects/plans/{city.compound_a.pk}/").status_code == 404
+    assert client.post(f"/projects/{project.pk}/do/approve/").status_code == 404
+    assert client.post(f"/projects/{project.pk}/beneficiaries/", {"count": "9"}).status_code == 404
+    project.refresh_from_db()
+    assert (project.status, project.beneficiary_count) == (S.PLANNED, 0)
+    assert ProjectEvent.objects.filter(project=project).count() == 1
