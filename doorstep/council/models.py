@@ -246,3 +246,7 @@ class Ballot(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.vote_id} {self.owner_key}: {self.choice}"
+
+
+# Topics (议题) live in their own module; imported here so Django finds them.
+from .topic_models import Topic, TopicEvent, TopicPost, TopicSupport  # noqa: E402, F401

@@ -72,6 +72,23 @@ def can_manage(user, compound_id: int) -> bool:
     return bool(scope.role_kinds & MANAGERS) and scope.covers_region(compound_id)
 
 
+def building_scope_errors(compound: Region, building: Building | None, stairwell_unit: int | None) -> list:
+    """What is wrong with a building and stairwell unit given as the scope within a compound
+    (shared by votes and topics)."""
+    errors = []
+    if building is not None and building.compound_id != compound.pk:
+        errors.append(_("The building is not in this compound."))
+    if stairwell_unit is not None:
+        if building is None:
+            errors.append(_("A stairwell unit needs its building."))
+        elif not 1 <= stairwell_unit <= building.stairwell_units:
+            errors.append(
+                _("Building %(building)s has stairwell units 1 to %(n)d.")
+                % {"building": building.number, "n": building.stairwell_units}
+            )
+    return errors
+
+
 def _require_manager(user, compound_id: int):
     if not can_manage(user, compound_id):
         raise VoteError(_("You may not manage votes of this compound."), code="forbidden")
@@ -109,16 +126,7 @@ def create_vote(
         errors.append(_('The matter must be 1 to 9 (Civil Code art. 278) or "279".'))
     if compound.level != Region.Level.COMPOUND:
         errors.append(_("A vote is held in a compound."))
-    if building is not None and building.compound_id != compound.pk:
-        errors.append(_("The building is not in this compound."))
-    if stairwell_unit is not None:
-        if building is None:
-            errors.append(_("A stairwell unit needs its building."))
-        elif not 1 <= stairwell_unit <= building.stairwell_units:
-            errors.append(
-                _("Building %(building)s has stairwell units 1 to %(n)d.")
-                % {"building": building.number, "n": building.stairwell_units}
-            )
+    errors += building_scope_errors(compound, building, stairwell_unit)
     if not title.strip():
         errors.append(_("Please give the vote a title."))
     if follow_majority and not follow_majority_clause.strip():
@@ -211,6 +219,10 @@ def transition(vote: Vote, action: str, *, by, note: str = "") -> Vote:
         locked.status = rule.target
         locked.save()
         _event(locked, action, by, from_status=source, to_status=locked.status, note=note)
+        if action == "announce":
+            from .topics import vote_announced
+
+            vote_announced(locked, by)  # the topics waiting on this vote are decided by it
     return locked
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import topic_views, views
 
 app_name = "council"
 urlpatterns = [
@@ -18,4 +18,25 @@ urlpatterns = [
     path("staff/<int:pk>/ballot/", views.staff_ballot, name="staff_ballot"),
     path("staff/<int:pk>/notice/", views.staff_notice, name="staff_notice"),
     path("staff/<int:pk>/<str:action>/", views.staff_transition, name="staff_transition"),
+]
+
+# Topics (议题): residents' pages and the staff console.
+urlpatterns += [
+    path("topics/", topic_views.topics, name="topics"),
+    path("topics/raise/", topic_views.topic_raise, name="topic_raise"),
+    path("topics/<int:pk>/", topic_views.topic, name="topic"),
+    path("topics/<int:pk>/support/", topic_views.topic_support, name="topic_support"),
+    path("topics/<int:pk>/post/", topic_views.topic_post, name="topic_post"),
+    path("staff/topics/", topic_views.staff_topics, name="staff_topics"),
+    path(
+        "staff/topics/from-demand/<int:demand_pk>/",
+        topic_views.staff_topic_from_demand,
+        name="staff_topic_from_demand",
+    ),
+    path("staff/topics/<int:pk>/", topic_views.staff_topic, name="staff_topic"),
+    path("staff/topics/<int:pk>/vote/", topic_views.staff_topic_vote, name="staff_topic_vote"),
+    path(
+        "staff/topics/<int:pk>/posts/<int:post_pk>/hide/", topic_views.staff_post_hide, name="staff_post_hide"
+    ),
+    path("staff/topics/<int:pk>/<str:action>/", topic_views.staff_topic_move, name="staff_topic_move"),
 ]
