@@ -30,7 +30,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import APIKeyHeader, HttpBearer, SessionAuth
 
-from doorstep.core.scoping import NOTHING, Scope
+from doorstep.core.scoping import EVERYTHING, NOTHING, Scope
 
 KEY_ATTR = "_doorstep_api_key"
 
@@ -79,8 +79,9 @@ class Caller:
             return scope_for(self.user)
         if self.key is None:
             return NOTHING
-        ids = _key_subtree(self.key)
-        return Scope(region_ids=frozenset(ids))
+        if self.key.jurisdictions.filter(parent__isnull=True).exists():
+            return EVERYTHING  # the whole city: no id list to carry around
+        return Scope(region_ids=frozenset(_key_subtree(self.key)))
 
     def require_user(self):
         """The person acting; a key acts for no one (403)."""

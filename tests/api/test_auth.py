@@ -89,3 +89,11 @@ def test_bad_input_answers_422_with_the_fields(w):
     assert "page_size" in body["errors"]
     body = error(client.get(URL, {"status": "whatever"}), 422, "invalid")
     assert "status" in body["errors"]
+
+
+def test_a_key_for_the_whole_city_reads_both_counties(w):
+    from tests.demands import factories as df
+
+    here, there = w.report(), df.case(w.city.compound_b, category=w.category())
+    body = bearer(key_for(w.city.city)).get(URL).json()
+    assert {r["number"] for r in body["items"]} == {here.number, there.number}

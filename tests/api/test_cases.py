@@ -168,22 +168,40 @@ def test_unknown_case_is_404(w):
 
 
 def test_lists_read_in_a_fixed_number_of_queries(w, django_assert_max_num_queries):
+    """Session: session, user, roles, count, page (+ the scope's subtree); a key: the key, its
+    rate, its jurisdictions' subtree, count, page, and the use logged (insert, last used)."""
     for _ in range(3):
         w.report()
     client = session(w.leader)
     client.get("/api/v1/cases")  # warm the session
     for _ in range(12):
         w.report()
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(6):
         response = client.get("/api/v1/cases", {"page_size": 50})
     assert response.json()["count"] == 15
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(6):
         response = client.get("/api/v1/demands", {"page_size": 50})
     assert response.json()["count"] == 15
     key = key_for(w.county)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(9):
         response = bearer(key).get("/api/v1/cases", {"page_size": 50})
     assert len(response.json()["items"]) == 15
+    with django_assert_max_num_queries(6):
+        response = client.get("/api/v1/territory/grids")
+    assert response.status_code == 200
+
+
+def test_a_case_reads_in_a_fixed_number_of_queries_however_long_its_timeline(
+    w, django_assert_max_num_queries
+):
+    case = w.report()
+    for _ in range(20):
+        df.event(case, "remind", by=w.community_staff)
+    client = session(w.community_staff)
+    client.get("/api/v1/cases")
+    with django_assert_max_num_queries(12):
+        body = client.get(f"/api/v1/cases/{case.number}").json()
+    assert len(body["timeline"]) == 21
 
 
 def test_a_resident_follows_only_their_own_report_and_its_public_steps(w):
