@@ -247,7 +247,10 @@ def check_in(*, code, station, by, method: str = CheckIn.Method.TYPED, at=None) 
         except ValidationError as exc:
             raise ValidationError({"code": exc.messages}) from None
         last = (
-            CheckIn.objects.filter(rider=rider, station=place, at__gt=at - checkin_window(), at__lte=at)
+            # either side of `at`: a scan that waited for the lock may carry the earlier time
+            CheckIn.objects.filter(
+                rider=rider, station=place, at__gt=at - checkin_window(), at__lt=at + checkin_window()
+            )
             .order_by("-at")
             .first()
         )
