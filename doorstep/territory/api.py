@@ -71,10 +71,16 @@ class LocateIn(Schema):
     system: str = Field(WGS84, description="wgs84, gcj02 (高德/腾讯) or bd09 (百度).")
 
 
+class SystemPointOut(Schema):
+    lng: float | None
+    lat: float | None
+    system: str
+
+
 class LocateOut(Schema):
     inside: bool
-    point: dict = Field(description="The point in WGS-84.")
-    input: dict = Field(description="The point as given, with its system.")
+    point: SystemPointOut = Field(description="The point in WGS-84.")
+    input: SystemPointOut = Field(description="The point as given, with its system.")
     city: PlaceOut | None
     county: PlaceOut | None
     subdistrict: PlaceOut | None
