@@ -16,7 +16,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -168,7 +168,8 @@ def _enqueue(delivery_ids, run_after=None) -> None:
 
 def subscribers_for(event) -> list[int]:
     """The active subscribers that want this event type and hold the case's region (or one of
-    its ancestors) as a jurisdiction. One query when nobody subscribes."""
+    its ancestors) as a jurisdiction. One query when nobody subscribes; two otherwise (the
+    ancestors are walked up inside the second, so the territory's size does not matter)."""
     wanted = [
         pk
         for pk, types in Subscriber.objects.filter(active=True).values_list("pk", "event_types")
@@ -176,18 +177,19 @@ def subscribers_for(event) -> list[int]:
     ]
     if not wanted:
         return []
-    case = event.case
-    path = Region.objects.with_tree_fields().filter(pk=case.region_id).values_list("tree_path", flat=True)
-    ancestors = list(path[:1])
-    ancestors = list(ancestors[0]) if ancestors else [case.region_id]
-    through = Subscriber.jurisdictions.through
-    return sorted(
-        set(
-            through.objects.filter(subscriber_id__in=wanted, region_id__in=ancestors).values_list(
-                "subscriber_id", flat=True
-            )
-        )
+    through = Subscriber.jurisdictions.through._meta.db_table
+    region = Region._meta.db_table
+    marks = ", ".join(["%s"] * len(wanted))
+    sql = (
+        f"WITH RECURSIVE up(id, parent_id) AS ("
+        f"SELECT id, parent_id FROM {region} WHERE id = %s "
+        f"UNION ALL SELECT r.id, r.parent_id FROM {region} r JOIN up ON r.id = up.parent_id) "
+        f"SELECT DISTINCT j.subscriber_id FROM {through} j JOIN up ON j.region_id = up.id "
+        f"WHERE j.subscriber_id IN ({marks}) ORDER BY j.subscriber_id"
     )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [event.case.region_id, *wanted])
+        return [row[0] for row in cursor.fetchall()]
 
 
 def fan_out(event, now=None) -> list[Delivery]:
