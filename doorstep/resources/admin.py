@@ -15,7 +15,7 @@ from doorstep.territory.people.admin_scope import ScopedAdmin, ScopedInline
 from doorstep.territory.people.selectors import scope_for_kinds
 
 from . import rules, services
-from .models import Place, PlaceEvent, Service
+from .models import CheckIn, Place, PlaceEvent, PointEntry, Rider, Service, VolunteerRole, VolunteerTeam
 
 
 class ResourcesScope:
@@ -168,3 +168,51 @@ class PlaceEventAdmin(ResourcesScope, ScopedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnly:
+    """Read only in the admin: writes go through the console pages and services."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Rider)
+class RiderAdmin(ReadOnly, ResourcesScope, ScopedAdmin):
+    list_display = ("person", "kind", "platform", "station", "team", "registered_at", "left_at")
+    list_filter = ("kind", "platform")
+    list_select_related = ("person", "station")
+    exclude = ("credential_serial",)
+
+
+@admin.register(CheckIn)
+class CheckInAdmin(ReadOnly, ResourcesScope, ScopedAdmin):
+    list_display = ("rider", "station", "at", "method", "by")
+    list_select_related = ("rider__person", "station", "by")
+
+
+@admin.register(PointEntry)
+class PointEntryAdmin(ReadOnly, ResourcesScope, ScopedAdmin):
+    list_display = ("on", "person", "kind", "source", "points", "hours", "reason", "reverses")
+    list_filter = ("kind", "source")
+    list_select_related = ("person", "reverses")
+
+
+@admin.register(VolunteerTeam)
+class VolunteerTeamAdmin(ReadOnly, ResourcesScope, ScopedAdmin):
+    list_display = ("name", "kind", "region", "convener", "founded_on", "dissolved_on")
+    list_filter = ("kind",)
+    list_select_related = ("region", "convener")
+
+
+@admin.register(VolunteerRole)
+class VolunteerRoleAdmin(admin.ModelAdmin):
+    """The list of volunteer roles riders may take on (city administrators)."""
+
+    list_display = ("slug", "name")

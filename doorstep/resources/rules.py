@@ -17,11 +17,20 @@ ADMIN_RIGHTS: dict[str, dict[str, frozenset[str]]] = {
     K.GRID_WORKER: {"resources.place": V, "resources.service": V, "resources.placeevent": V},
     K.LEADER: {"resources.place": V, "resources.service": V, "resources.placeevent": V},
 }
+# Riders, check-ins, the points ledger and teams: read only in the admin (writes go through the
+# console pages and services; the ledger is append-only).
+for _kind in (K.ADMIN, K.SUBDISTRICT_STAFF, K.COMMUNITY_STAFF, K.GRID_WORKER, K.LEADER):
+    for _label in ("resources.rider", "resources.checkin", "resources.pointentry", "resources.volunteerteam"):
+        ADMIN_RIGHTS[_kind][_label] = V
 # How each model reaches its region.
 REGION_PATHS = {
     "resources.place": "region",
     "resources.service": "place__region",
     "resources.placeevent": "place__region",
+    "resources.rider": "region",
+    "resources.checkin": "region",
+    "resources.pointentry": "region",
+    "resources.volunteerteam": "region",
 }
 
 
