@@ -139,3 +139,35 @@ def test_ledger_page_of_another_area_writes_nothing(client, stations, city):
     r2 = client.post(url, {"action": "earn", "rider": r.pk, "points": "10", "reason": "x"})
     assert r2.status_code == 404
     assert not PointEntry.objects.exists()
+
+
+def test_figures_command_reports_riders_and_members(stations, city, capsys):
+    import json
+
+    from django.core.management import call_command
+
+    from doorstep.resources import riders as rider_services
+
+    r = rider(stations[0])
+    rider_services.check_in(
+        code=credentials.make_code(r), station=stations[0], by=factories.role("admin", city.city)
+    )
+    call_command(
+        "places", "figures", "--from", "2020-01-01", "--to", "2099-12-31", "--region", city.county_a.code
+    )
+    data = json.loads(capsys.readouterr().out)
+    assert data["riders"] == {
+        "registered": 1,
+        "riders": 1,
+        "couriers": 0,
+        "new": 1,
+        "checkins": 1,
+        "riders_checked_in": 1,
+    }
+    assert data["members"] == {
+        "reported": 0,
+        "newly_reported": 0,
+        "teams": 0,
+        "teams_by_kind": {},
+        "team_members": 0,
+    }

@@ -6,7 +6,8 @@
 
 export: every open place as GeoJSON (GCJ-02 for AMap, WGS-84 for Tianditu), the 「红木莲」 mark
 as the `red_mark` property. coverage: compounds with a station within 5/10/15 walking minutes.
-figures: stations and services of a region's subtree over a period. Bad input prints a Chinese
+figures: stations and services, riders and check-ins, members reported and volunteer teams of a
+region's subtree over a period. Bad input prints a Chinese
 message on stderr and exits with status 2.
 """
 
@@ -88,7 +89,7 @@ class Command(BaseCommand):
                 "beyond_15_minutes": [{"code": r.code, "name": r.name} for r in result.uncovered()],
             }
         else:
-            from doorstep.resources.figures import place_figures
+            from doorstep.resources.figures import member_figures, place_figures, rider_figures
 
             start, end = parse_date(options["start"] or ""), parse_date(options["end"] or "")
             if start is None or end is None or end < start:
@@ -109,5 +110,22 @@ class Command(BaseCommand):
                 "friendly_scenes": f.friendly_scenes,
                 "services": f.services,
                 "free_services": f.free_services,
+            }
+            r = rider_figures(region, start, end)
+            data["riders"] = {
+                "registered": r.registered,
+                "riders": r.riders,
+                "couriers": r.couriers,
+                "new": r.new,
+                "checkins": r.checkins,
+                "riders_checked_in": r.riders_checked_in,
+            }
+            m = member_figures(region, start, end)
+            data["members"] = {
+                "reported": m.members_reported,
+                "newly_reported": m.newly_reported,
+                "teams": m.teams,
+                "teams_by_kind": m.teams_by_kind,
+                "team_members": m.team_members,
             }
         self.stdout.write(json.dumps(data, ensure_ascii=False, indent=2))
