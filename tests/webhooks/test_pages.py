@@ -94,7 +94,7 @@ def test_nobody_but_a_city_admin_sees_or_changes_anything(client, world, city, h
 def test_a_new_receiver_shows_its_secret_once(client, city, city_admin):
     client.force_login(city_admin)
     form = client.get(reverse("webhooks:create")).content.decode()
-    assert "新建接收方" in form and "受理" in form  # event types by their Chinese names
+    assert "新建接收方" in form and "立案" in form  # event types by their Chinese names
     answer = client.post(
         reverse("webhooks:create"),
         {
