@@ -1,12 +1,18 @@
-"""Near me in the JSON API: GET /api/v1/resources/near (public; no personal data)."""
+"""Resources in the JSON API: GET /api/v1/resources/near (public; no personal data), POST
+/resources/checkins (station staff), GET /resources/riders/me (a rider), GET /resources/figures."""
 
 from __future__ import annotations
 
+from datetime import date as _date
+
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.urls import reverse
-from ninja import Query, Router, Schema
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
 
+from doorstep.core.api import AUTH, READ_ERRORS, WRITE_ERRORS, Session, caller
 from doorstep.core.coords import GCJ02, WGS84, from_wgs84, parse_point
 
 from . import selectors
@@ -131,4 +137,124 @@ def near(request, params: Query[NearIn]):
         "walk_metres_per_minute": walking.speed(),
         "detour": walking.detour(),
         "places": places,
+    }
+
+
+# --- riders: check-ins by station apps, a rider's own card, figures --------------------------------
+# Session only for writes and the rider's card (an API key acts for no person); figures also
+# answer a key, within its jurisdictions.
+
+
+class CheckInIn(Schema):
+    code: str
+    station: int
+    method: str = "scan"  # scan | typed
+
+
+class CheckInOut(Schema):
+    id: int
+    rider: str  # masked name
+    platform: str
+    station: str
+    at: str
+
+
+@router.post(
+    "/resources/checkins",
+    auth=[Session()],
+    response={201: CheckInOut, **WRITE_ERRORS},
+    summary="Check a rider in at a station",
+)
+def api_check_in(request, payload: CheckInIn):
+    """Station staff record a check-in from a scanned or typed credential code; 422 with a Chinese
+    message for an altered, revoked or repeated code, 403 outside the user's stations."""
+    from . import riders
+
+    c = riders.check_in(code=payload.code, station=payload.station, by=request.user, method=payload.method)
+    return Status(
+        201,
+        {
+            "id": c.pk,
+            "rider": c.rider.person.masked_name,
+            "platform": c.rider.get_platform_display(),
+            "station": c.station.name,
+            "at": c.at.isoformat(),
+        },
+    )
+
+
+class RiderCardOut(Schema):
+    code: str | None
+    name: str
+    platform: str
+    station: str
+    team: str
+    points: int
+    hours: str
+    checkins: int
+
+
+@router.get(
+    "/resources/riders/me",
+    auth=[Session()],
+    response={200: RiderCardOut, **READ_ERRORS},
+    summary="My rider card",
+)
+def api_rider_me(request):
+    from . import credentials, points, riders
+    from .models import CheckIn
+
+    rider = riders.own_rider(request.user)
+    if rider is None:
+        raise Http404
+    balance = points.balance(rider.person)
+    ok = not rider.credential_revoked and not rider.left_at
+    return {
+        "code": credentials.make_code(rider) if ok else None,
+        "name": rider.person.masked_name,
+        "platform": rider.get_platform_display(),
+        "station": rider.station.name,
+        "team": rider.team,
+        "points": balance.points,
+        "hours": str(balance.hours),
+        "checkins": CheckIn.objects.filter(rider=rider).count(),
+    }
+
+
+class FiguresIn(Schema):
+    region: str  # region code
+    start: _date
+    end: _date
+
+
+@router.get("/resources/figures", auth=AUTH, response={200: dict, **READ_ERRORS}, summary="Resources figures")
+def api_figures(request, params: Query[FiguresIn]):
+    """seed.md §2 counts for a region's subtree over [start, end]: stations and services, riders
+    and check-ins, members reported and teams. 404 for a region outside the caller's scope."""
+    from doorstep.territory.models import Region
+
+    from . import figures
+
+    region = Region.objects.filter(code=params.region).only("pk", "code", "name").first()
+    if region is None or not caller(request).scope.covers_region(region.pk):
+        raise Http404
+    if params.end < params.start:
+        raise HttpError(422, _("The end of the period is before its start."))
+    p = figures.place_figures(region, params.start, params.end)
+    r = figures.rider_figures(region, params.start, params.end)
+    m = figures.member_figures(region, params.start, params.end)
+    return {
+        "region": {"code": region.code, "name": region.name},
+        "from": params.start.isoformat(),
+        "to": params.end.isoformat(),
+        "stations": p.stations,
+        "red_stations": p.red_stations,
+        "services": p.services,
+        "riders_registered": r.registered,
+        "riders_new": r.new,
+        "checkins": r.checkins,
+        "members_reported": m.members_reported,
+        "teams": m.teams,
+        "teams_by_kind": m.teams_by_kind,
+        "team_members": m.team_members,
     }
