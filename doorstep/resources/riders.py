@@ -52,6 +52,8 @@ def _station(value) -> Place:
     """An open station (red station, service station or centre) or a ValidationError."""
     try:
         pk = value.pk if isinstance(value, Place) else int(value)
+        if not 0 < pk < 2**31:
+            raise ValueError
     except (TypeError, ValueError):
         raise ValidationError({"station": [_("Choose the station.")]}) from None
     station = (
