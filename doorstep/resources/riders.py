@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -137,7 +137,15 @@ def register(
         raise ValidationError(errors)
     if not signed_in:
         # the login is the phone number; the page header shows the masked name, never the number
-        by = User.objects.create_user(username=clean_phone, password=password, display_name=mask_name(name))
+        try:
+            with transaction.atomic():
+                by = User.objects.create_user(
+                    username=clean_phone, password=password, display_name=mask_name(name)
+                )
+        except IntegrityError:  # the same number registered at the same moment
+            raise ValidationError(
+                {"phone": [_("This number is already registered: log in with it, then register here.")]}
+            ) from None
     if person is None:
         person = Person.objects.create(name=name, phone=clean_phone, user=by)
     elif not person.phone:
@@ -145,7 +153,18 @@ def register(
         person.save(update_fields=["phone", "updated_at"])
     tag, _created = PersonTag.objects.get_or_create(slug=kind, defaults={"name": TAG_NAMES[kind]})
     person.tags.add(tag)
-    rider = Rider.objects.create(
+    try:
+        with transaction.atomic():
+            rider = _create_rider(person, kind, platform, place, team, by)
+    except IntegrityError:  # the same person registered twice at once
+        raise ValidationError(_("You are already registered as a rider.")) from None
+    rider.volunteer_roles.set(found_roles)
+    _record(rider, A.REGISTERED, by, station=place.pk)
+    return rider
+
+
+def _create_rider(person, kind, platform, place, team, by) -> Rider:
+    return Rider.objects.create(
         person=person,
         kind=kind,
         platform=platform,
@@ -155,9 +174,6 @@ def register(
         registered_at=timezone.now(),
         registered_by=by,
     )
-    rider.volunteer_roles.set(found_roles)
-    _record(rider, A.REGISTERED, by, station=place.pk)
-    return rider
 
 
 def _check_staff(by, region_id: int) -> None:

@@ -58,3 +58,14 @@ def test_two_scans_at_once_make_one_check_in(city):
     outcome = _race(3, lambda i: riders.check_in(code=code, station=station, by=staff))
     assert outcome == ["ok", "refused", "refused"]
     assert CheckIn.objects.count() == 1 and PointEntry.objects.count() == 1
+
+
+def test_the_same_number_registered_twice_at_once_makes_one_rider(city):
+    from django.contrib.auth import get_user_model
+
+    from doorstep.resources.models import Rider
+
+    station = place(name="并发驿站")
+    outcome = _race(2, lambda i: rider(station, name=f"骑手{i}"))
+    assert outcome == ["ok", "refused"]
+    assert Rider.objects.count() == 1 and get_user_model().objects.filter(username="13912345678").count() == 1
