@@ -171,3 +171,25 @@ def test_figures_command_reports_riders_and_members(stations, city, capsys):
         "teams_by_kind": {},
         "team_members": 0,
     }
+
+
+def test_rider_card_reads_a_fixed_number_of_queries(client, stations, city, django_assert_max_num_queries):
+    r = rider(stations[0], roles=["traffic", "food"])
+    staff = factories.role("admin", city.city)
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from doorstep.resources import riders as rider_services
+
+    for i in range(8):
+        rider_services.check_in(
+            code=credentials.make_code(r),
+            station=stations[i % 2],
+            by=staff,
+            at=timezone.now() - timedelta(hours=i + 1),
+        )
+    client.force_login(r.person.user)
+    with django_assert_max_num_queries(14):
+        page = client.get(reverse("resources:rider_me"))
+    assert page.status_code == 200 and page.content.decode().count("红色驿站</li>") == 8
