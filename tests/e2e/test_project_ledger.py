@@ -65,6 +65,10 @@ def test_staff_deliver_an_elevator_project_and_the_reporter_is_told(page, phone,
         page.click(f"form.action-form button:text-is('{label}')")
         page.wait_for_selector(f"text=已完成：{label}。")
     assert page.inner_text("#status") == "已交付"
+    page.set_viewport_size({"width": 375, "height": 740})  # the staff page works on a phone too
+    page.reload()
+    page.wait_for_selector("#ledger")
+    fits(page)
 
     # The resident who asked reads the notice on the phone and opens the project.
     login(phone, w.reporter.username)

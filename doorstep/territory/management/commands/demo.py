@@ -49,6 +49,10 @@ class Command(BaseCommand):
             raise CommandError(_("Build at least 100 dwellings."))
         started = time.monotonic()
         demands = apps.is_installed("doorstep.demands")
+        if reset and apps.is_installed("doorstep.projects"):
+            from doorstep.projects.demo import delete_demo_projects
+
+            delete_demo_projects()  # projects protect the regions and demands the reset deletes
         if reset and demands:
             from doorstep.demands.demo import delete_demo_demands
 
@@ -84,6 +88,11 @@ class Command(BaseCommand):
             from doorstep.resources.demo import describe as describe_places
 
             self.stdout.write(describe_places(build_demo_places(result.scale)))
+        if apps.is_installed("doorstep.projects") and result.logins:
+            from doorstep.projects.demo import build_demo_projects
+            from doorstep.projects.demo import describe as describe_projects
+
+            self.stdout.write(describe_projects(build_demo_projects()))
         self.print_logins(result.logins)
 
     def print_summary(self, counts):
