@@ -5,6 +5,7 @@ A delivery never depends on a process staying alive: its row and its queued task
 the transaction that writes the case event (the database task backend puts the task row in the
 same transaction). A worker claims a delivery for a lease before sending; if the worker dies, the
 lease runs out and the periodic sweep puts the delivery back in the queue (counted as an attempt).
+Event rows written in bulk (the demo's case generator) send no signal and make no deliveries.
 """
 
 from __future__ import annotations
