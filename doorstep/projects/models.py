@@ -63,9 +63,16 @@ class Need(TimeStampedModel):
         related_name="need",
         verbose_name=_("demand"),
     )
-    # Hook for council topics (议题): when council.Topic exists, a nullable ForeignKey
-    # `topic = models.ForeignKey("council.Topic", null=True, ...)` goes here and
-    # services.need_from_topic fills it; until then a topic need keeps the topic's reference.
+    # A council topic (议题) decided together and to be built: services.need_from_topic. A need
+    # raised outside doorstep's topics keeps the reference it was given (topic_ref).
+    topic = models.ForeignKey(
+        "council.Topic",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="needs",
+        verbose_name=_("topic"),
+    )
     topic_ref = models.CharField(_("topic reference"), max_length=64, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.OPEN)
     created_by = models.ForeignKey(

@@ -106,6 +106,24 @@ def big_demands_waiting(user, limit: int = 50) -> list[Demand]:
     )
 
 
+def topics_waiting(user, limit: int = 50) -> list:
+    """Council topics decided (or being carried out) in scope that are in no project yet."""
+    from doorstep.council.models import Topic
+
+    in_project = Need.objects.filter(projects__isnull=False, topic__isnull=False).values("topic_id")
+    qs = _filter(user, Topic.objects.filter(stage__in=["decided", "carrying_out"]), "region")
+    return list(qs.exclude(pk__in=in_project).select_related("region").order_by("-pk")[:limit])
+
+
+def topic_in_scope(user, pk) -> object | None:
+    from doorstep.council.models import Topic
+
+    try:
+        return _filter(user, Topic.objects.select_related("region"), "region").filter(pk=int(pk)).first()
+    except (TypeError, ValueError):
+        return None
+
+
 def _sum(field: str):
     return Coalesce(
         Subquery(

@@ -183,6 +183,33 @@ def need_from_demand(demand, *, by) -> Need:
     return need
 
 
+def need_from_topic(topic, *, by) -> Need:
+    """The need behind a council topic (made once). A topic that came from a demand shares the
+    demand's need, so that the demand's reporter is told when the project delivers."""
+    _require(by, topic.region_id)
+    if topic.stage == "closed":
+        raise ProjectError(_("The topic is closed."))
+    with transaction.atomic():
+        need = Need.objects.select_for_update().filter(topic=topic).first()
+        if need is None and topic.demand_id:
+            need = Need.objects.select_for_update().filter(demand_id=topic.demand_id).first()
+            if need is not None:
+                need.topic = topic
+                need.save(update_fields=["topic", "updated_at"])
+        if need is None:
+            need = Need.objects.create(
+                region_id=topic.region_id,
+                title=topic.title[:200],
+                description=topic.description,
+                source=Need.Source.TOPIC,
+                demand_id=topic.demand_id,
+                topic=topic,
+                topic_ref=f"#{topic.pk}",
+                created_by=by,
+            )
+    return need
+
+
 def add_need(
     *, region: Region, title: str, by, description: str = "", source=Need.Source.VISIT, topic_ref=""
 ):
@@ -232,7 +259,7 @@ def add_resource(
 
 
 def create_project(
-    *, region: Region, title: str, by, description: str = "", demands=(), needs=(), resources=()
+    *, region: Region, title: str, by, description: str = "", demands=(), topics=(), needs=(), resources=()
 ):
     """A project in a compound or community, answering needs (a demand's need is made for it)."""
     _require(by, region.pk)
@@ -243,6 +270,7 @@ def create_project(
         project = Project.objects.create(region=region, title=title, description=description, created_by=by)
         _event(project, "create", by, to_status=project.status)
         all_needs = list(needs) + [need_from_demand(d, by=by) for d in demands]
+        all_needs += [need_from_topic(t, by=by) for t in topics]
         if all_needs or resources:
             _link(project, all_needs, list(resources), by)
     return project

@@ -77,6 +77,7 @@ def lists(request):
         "projects/lists.html",
         {
             "waiting": selectors.big_demands_waiting(request.user),
+            "topics": selectors.topics_waiting(request.user),
             "needs": selectors.needs_managed(request.user)
             .select_related("region", "demand")
             .prefetch_related("projects")[:200],
@@ -164,11 +165,18 @@ def project_create(request):
     demand = selectors.demand_in_scope(request.user, number) if number else None
     if number and demand is None:
         raise Http404
+    topic_pk = request.GET.get("topic") or request.POST.get("topic", "")
+    topic = selectors.topic_in_scope(request.user, topic_pk) if topic_pk else None
+    if topic_pk and topic is None:
+        raise Http404
+    source = demand or topic
     regions = selectors.regions_managed(request.user).order_by("level", "code")
     values = {
-        "title": request.POST.get("title", ""),
-        "description": request.POST.get("description", demand.text if demand else ""),
-        "region": request.POST.get("region", str(demand.region_id) if demand else ""),
+        "title": request.POST.get("title", topic.title if topic else ""),
+        "description": request.POST.get(
+            "description", demand.text if demand else topic.description if topic else ""
+        ),
+        "region": request.POST.get("region", str(source.region_id) if source else ""),
     }
     if request.method == "POST":
         region = _region(request)
@@ -183,11 +191,16 @@ def project_create(request):
                 title=values["title"],
                 description=values["description"],
                 demands=[demand] if demand else [],
+                topics=[topic] if topic else [],
                 by=request.user,
             )
             if project is not None:
                 return redirect("projects:detail", pk=project.pk)
-    return render(request, "projects/create.html", {"demand": demand, "regions": regions, "values": values})
+    return render(
+        request,
+        "projects/create.html",
+        {"demand": demand, "topic": topic, "regions": regions, "values": values},
+    )
 
 
 @login_required
