@@ -20,6 +20,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from doorstep.demands.models import Demand
 from doorstep.territory.models import Dwelling, Organization, Region
@@ -177,6 +178,15 @@ def progress_of(milestones) -> int:
     return sum(values) // len(values) if values else 0
 
 
+def mark_late(milestones, today=None) -> None:
+    """Give each milestone `.days_late`: days past its planned date (finished late, or still
+    open after it); 0 when on time."""
+    today = today or timezone.localdate()
+    for m in milestones:
+        end = m.actual_date or (today if m.progress < 100 else m.planned_date)
+        m.days_late = max((end - m.planned_date).days, 0)
+
+
 @dataclass
 class ProjectPage:
     project: Project
@@ -204,6 +214,7 @@ def project_page(user, pk: int, *, public: bool = False) -> ProjectPage:
     project = qs.select_related("region").get(pk=pk)
     lines = list(LedgerLine.objects.filter(project=project).select_related("kind"))
     milestones = list(Milestone.objects.filter(project=project))
+    mark_late(milestones)
     events = []
     if not public:
         events = list(ProjectEvent.objects.filter(project=project).select_related("by"))

@@ -398,3 +398,30 @@ def test_every_role_of_another_county_sees_and_changes_nothing(client, db, kind)
     project.refresh_from_db()
     assert (project.status, project.beneficiary_count) == (S.PLANNED, 0)
     assert ProjectEvent.objects.filter(project=project).count() == 1
+
+
+@pytest.mark.parametrize(
+    "planned, actual, progress, late",
+    [
+        ("2026-03-01", "2026-03-01", 100, 0),
+        ("2026-03-01", "2026-02-20", 100, 0),
+        ("2026-03-01", "2026-03-05", 100, 4),
+        ("2026-03-01", None, 100, 0),  # done, date not given
+        ("2026-03-01", None, 60, 9),  # today 2026-03-10, still open
+        ("2026-03-20", None, 0, 0),
+    ],
+)
+def test_milestones_late(planned, actual, progress, late):
+    from datetime import date
+
+    from doorstep.projects.models import Milestone
+    from doorstep.projects.selectors import mark_late
+
+    m = Milestone(
+        title="x",
+        planned_date=date.fromisoformat(planned),
+        actual_date=date.fromisoformat(actual) if actual else None,
+        progress=progress,
+    )
+    mark_late([m], today=date(2026, 3, 10))
+    assert m.days_late == late
