@@ -104,7 +104,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "doorstep.core.api.KeyUseLog",  # logs each use of an API key on /api/v1/ with its status
+    "doorstep.core.api.ApiMiddleware",  # /api/: refuses NUL in input, logs each API key use
 ]
 
 ROOT_URLCONF = "doorstep.urls"

@@ -168,6 +168,8 @@ def install_errors(api) -> None:
 
     def answer(request, status, code, message, errors=None):
         body = {"code": code, "message": str(message)}
+        if status == 422 and not errors:
+            errors = {"__all__": [str(message)]}  # bad input always says which field (or all)
         if errors:
             body["errors"] = errors
         response = api.create_response(request, body, status=status)
@@ -217,13 +219,38 @@ def install_errors(api) -> None:
     api.add_exception_handler(DjangoValidationError, django_invalid)
 
 
-class KeyUseLog:
-    """Middleware: log every use of an API key on /api/v1/ with the status answered."""
+def _has_nul(request) -> bool:
+    """A NUL character anywhere in the path, the query or a JSON/form body (PostgreSQL cannot
+    store one in text, and no meaningful value holds one)."""
+    if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", "").lower():
+        return True
+    if request.method not in ("POST", "PUT", "PATCH"):
+        return False
+    kind = request.META.get("CONTENT_TYPE", "")
+    if kind.startswith("application/json"):
+        return b"\\u0000" in request.body.lower() or b"\x00" in request.body
+    if kind.startswith("application/x-www-form-urlencoded"):
+        return b"%00" in request.body or b"\x00" in request.body
+    return False
+
+
+class ApiMiddleware:
+    """For /api/: refuse a NUL character in the input with 422 `invalid` (before any handler
+    could try to store it), and log every use of an API key with the status answered."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        if request.path.startswith("/api/") and _has_nul(request):
+            from django.http import JsonResponse
+
+            message = _("The request holds a NUL character, which is not allowed.")
+            return JsonResponse(
+                {"code": "invalid", "message": message, "errors": {"__all__": [message]}},
+                status=422,
+                json_dumps_params={"ensure_ascii": False},
+            )
         response = self.get_response(request)
         key = getattr(request, KEY_ATTR, None)
         if key is not None:

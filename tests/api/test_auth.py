@@ -97,3 +97,24 @@ def test_a_key_for_the_whole_city_reads_both_counties(w):
     here, there = w.report(), df.case(w.city.compound_b, category=w.category())
     body = bearer(key_for(w.city.city)).get(URL).json()
     assert {r["number"] for r in body["items"]} == {here.number, there.number}
+
+
+@pytest.mark.parametrize(
+    "method, url, body",
+    [
+        ("get", "/api/v1/cases?region=%00", None),
+        ("get", "/api/v1/territory/regions/36%0009", None),
+        ("post", "/api/v1/cases/{number}/reject", '{"reason": "不属实\\u0000"}'),
+    ],
+)
+def test_a_nul_character_anywhere_is_refused_and_nothing_is_stored(w, method, url, body):
+    case = w.report()
+    client = session(w.community_staff)
+    url = url.format(number=case.number)
+    if method == "get":
+        response = client.get(url)
+    else:
+        response = client.post(url, data=body, content_type="application/json")
+    error(response, 422, "invalid")
+    case.refresh_from_db()
+    assert case.version == 0
