@@ -22,3 +22,5 @@ install_errors(api)
 api.add_router("/", "doorstep.territory.api.router")
 # GET /api/v1/cases, /cases/{number}, /demands and the case moves as POST actions.
 api.add_router("/", "doorstep.demands.api_cases.router")
+# GET /api/v1/projects and /projects/{id}: projects with their ledger (doorstep/projects/api.py).
+api.add_router("/", "doorstep.projects.api.router")

@@ -43,6 +43,13 @@ def parse_amount(value, *, label: str = "") -> Decimal:
     return amount.quantize(CENT)
 
 
+def yuan(value) -> Decimal:
+    """A stored or summed amount as yuan with exactly two places (None and "" as 0.00)."""
+    if value in (None, ""):
+        return Decimal("0.00")
+    return Decimal(str(value)).quantize(CENT)
+
+
 @dataclass
 class Sums:
     budget: Decimal = Decimal("0.00")

@@ -142,6 +142,11 @@ def _sum(field: str):
 
 def project_rows(user) -> QuerySet[Project]:
     """The staff list: each project with its totals and progress, in one query."""
+    return annotate_rows(projects_managed(user))
+
+
+def annotate_rows(qs: QuerySet[Project]) -> QuerySet[Project]:
+    """Projects with total_budget, total_spent, avg_progress and need_count, in one query."""
     progress = Subquery(
         Milestone.objects.filter(project=OuterRef("pk"))
         .order_by()
@@ -150,8 +155,7 @@ def project_rows(user) -> QuerySet[Project]:
         .values("a")
     )
     return (
-        projects_managed(user)
-        .select_related("region")
+        qs.select_related("region")
         .annotate(
             total_budget=_sum("budget"),
             total_spent=_sum("spent"),
@@ -204,14 +208,16 @@ class ProjectPage:
     measures: list
 
 
-def project_page(user, pk: int, *, public: bool = False) -> ProjectPage:
+def project_page(user, pk: int, *, public: bool = False, project: Project | None = None) -> ProjectPage:
     """Everything the project page shows, in a fixed number of queries. With `public`, only a
     delivered project, and no people's names."""
-    if public:
-        qs = Project.objects.filter(status__in=[Project.Status.DELIVERED, Project.Status.REPORTED])
-    else:
-        qs = projects_managed(user)
-    project = qs.select_related("region").get(pk=pk)
+    if project is None:  # else: one the caller has already found in their scope
+        if public:
+            qs = Project.objects.filter(status__in=[Project.Status.DELIVERED, Project.Status.REPORTED])
+        else:
+            qs = projects_managed(user)
+        project = qs.select_related("region").get(pk=pk)
+    public = public or user is None
     lines = list(LedgerLine.objects.filter(project=project).select_related("kind"))
     milestones = list(Milestone.objects.filter(project=project))
     mark_late(milestones)

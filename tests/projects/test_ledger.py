@@ -173,3 +173,20 @@ def test_ledger_page_shows_totals_and_over_budget(client, db):
     )
     html = client.get(f"/projects/{project.pk}/").content.decode()
     assert "超出预算 1250.50 元" in html
+
+
+@pytest.mark.parametrize(
+    "value, shown",
+    [
+        (None, "0.00"),
+        ("", "0.00"),
+        (D("150.100000000"), "150.10"),
+        (0, "0.00"),
+        (D("7"), "7.00"),
+        (12.5, "12.50"),
+    ],
+)
+def test_sums_read_back_with_two_places(value, shown):
+    from doorstep.projects.ledger import yuan
+
+    assert str(yuan(value)) == shown
