@@ -279,6 +279,16 @@ def plan_overview(user) -> QuerySet[Region]:
     )
 
 
+def home_compound(user) -> Region | None:
+    """The compound a logged-in resident lives in (their person record's home region)."""
+    if user is None or not user.is_authenticated:
+        return None
+    region = (
+        Region.objects.filter(residents__user=user, level=Region.Level.COMPOUND).only("pk", "name").first()
+    )
+    return region
+
+
 def delivered_projects(compound_pk: int | None = None) -> QuerySet[Project]:
     qs = Project.objects.filter(
         status__in=[Project.Status.DELIVERED, Project.Status.REPORTED]

@@ -487,6 +487,10 @@ def public(request, pk):
 
 
 def public_list(request):
+    """Delivered projects: of the resident's own compound first (?all=1 for every one), or of
+    ?compound=ID."""
     compound = request.GET.get("compound", "")
-    qs = selectors.delivered_projects(int(compound) if compound.isdigit() else None)
-    return render(request, "projects/public_list.html", {"projects": qs[:100]})
+    home = None if request.GET.get("all") else selectors.home_compound(request.user)
+    pk = int(compound) if compound.isdigit() and len(compound) < 12 else (home.pk if home else None)
+    qs = selectors.delivered_projects(pk)
+    return render(request, "projects/public_list.html", {"projects": qs[:100], "home": home if pk else None})

@@ -425,3 +425,20 @@ def test_milestones_late(planned, actual, progress, late):
     )
     mark_late([m], today=date(2026, 3, 10))
     assert m.days_late == late
+
+
+def test_a_resident_sees_the_delivered_projects_of_their_compound(client, db):
+    w = world()
+    from doorstep.territory.models import Person
+
+    Person.objects.filter(user=w.reporter).update(home_region=w.city.compound_a)
+    ours = _deliver(w, elevator_project(w))
+    other_staff = factories.role("community_staff", w.city.community_b)
+    theirs = services.create_project(region=w.city.compound_b, title="锦阳充电棚", by=other_staff)
+    for action in ("approve", "start", "deliver"):
+        services.transition(theirs, action, by=other_staff)
+    client.force_login(w.reporter)
+    html = client.get("/projects/done/").content.decode()
+    assert ours.title in html and "锦阳充电棚" not in html and "全部小区" in html
+    html = client.get("/projects/done/?all=1").content.decode()
+    assert ours.title in html and "锦阳充电棚" in html
