@@ -3,6 +3,8 @@ write goes through projects.services)."""
 
 from django.contrib import admin
 
+from doorstep.territory.selectors import scope_for
+
 from . import models
 
 
@@ -13,6 +15,15 @@ class AccountKindAdmin(admin.ModelAdmin):
 
 
 class ReadOnly(admin.ModelAdmin):
+    region_field = "region"
+
+    def get_queryset(self, request):
+        """Administrators below the city see their own area's rows only."""
+        qs = super().get_queryset(request)
+        if request.user.is_superuser:
+            return qs
+        return scope_for(request.user).filter(qs, self.region_field)
+
     def has_add_permission(self, request, obj=None):
         return False
 
@@ -53,7 +64,7 @@ class ProjectAdmin(ReadOnly):
     inlines = [LineInline, EventInline]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("region")
+        return super().get_queryset(request).select_related("region")  # scoped by ReadOnly
 
 
 @admin.register(models.Need)
@@ -70,5 +81,6 @@ class ResourceAdmin(ReadOnly):
 
 @admin.register(models.PlanMeasure)
 class PlanMeasureAdmin(ReadOnly):
+    region_field = "compound"
     list_display = ("title", "compound", "status")
     list_filter = ("status",)

@@ -442,3 +442,19 @@ def test_a_resident_sees_the_delivered_projects_of_their_compound(client, db):
     assert ours.title in html and "锦阳充电棚" not in html and "全部小区" in html
     html = client.get("/projects/done/?all=1").content.decode()
     assert ours.title in html and "锦阳充电棚" in html
+
+
+def test_the_admin_keeps_staff_to_their_area(client, db):
+    w = world()
+    project = elevator_project(w)
+    from django.contrib.auth.models import Permission
+
+    for user in (w.staff, w.outsider):
+        user.is_staff = True
+        user.save()
+        user.user_permissions.add(Permission.objects.get(codename="view_project"))
+    client.force_login(w.outsider)
+    assert "3栋1单元加装电梯" not in client.get("/admin/projects/project/").content.decode()
+    assert client.get(f"/admin/projects/project/{project.pk}/change/").status_code in (302, 404)
+    client.force_login(w.staff)
+    assert "3栋1单元加装电梯" in client.get("/admin/projects/project/").content.decode()
