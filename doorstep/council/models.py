@@ -248,5 +248,6 @@ class Ballot(TimeStampedModel):
         return f"{self.vote_id} {self.owner_key}: {self.choice}"
 
 
-# Topics (议题) live in their own module; imported here so Django finds them.
+# Topics (议题) and meetings live in their own modules; imported here so Django finds them.
+from .meeting_models import Meeting, MeetingAttendee, MeetingDecision, MeetingEvent  # noqa: E402, F401
 from .topic_models import Topic, TopicEvent, TopicPost, TopicSupport  # noqa: E402, F401

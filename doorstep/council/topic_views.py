@@ -123,6 +123,7 @@ def _context(request, topic: Topic) -> dict:
         "vote": vote,
         "vote_result": vote.result if vote is not None and vote.status == Vote.Status.ANNOUNCED else None,
         "events": _events(topic),
+        "meetings": list(topic.meetings.defer("minutes").order_by("starts_at")),
     }
 
 

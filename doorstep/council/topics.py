@@ -118,14 +118,19 @@ PATH = [St.PROPOSED, St.DISCUSSION, St.MEETING, St.VOTE, St.DECIDED, St.CARRYING
 # --- who may act -----------------------------------------------------------------------------
 
 
-def can_manage(user, topic: Topic) -> bool:
-    """Staff (community, subdistrict, grid, owners' committee) whose scope covers the topic."""
+def may_manage_region(user, region_id: int | None) -> bool:
+    """Staff (community, subdistrict, grid, owners' committee) whose scope covers the region;
+    used by topics and meetings alike."""
     if user is None or not user.is_authenticated:
         return False
     if user.is_superuser:
         return True
     scope = scope_for(user)
-    return bool(scope.role_kinds & MANAGERS) and scope.covers_region(topic.region_id)
+    return bool(scope.role_kinds & MANAGERS) and scope.covers_region(region_id)
+
+
+def can_manage(user, topic: Topic) -> bool:
+    return may_manage_region(user, topic.region_id)
 
 
 def _require_manager(user, topic: Topic):
@@ -354,7 +359,11 @@ def open_topic_vote(
     """Draft an owners' vote over the topic's compound, building or stairwell unit, link it, and
     move the topic to the vote stage. Elevator retrofit: the stairwell-unit template."""
     with transaction.atomic():
-        locked = Topic.objects.select_for_update().select_related("building", "region").get(pk=topic.pk)
+        locked = (
+            Topic.objects.select_for_update(of=("self",))
+            .select_related("building", "region")
+            .get(pk=topic.pk)
+        )
         _require_manager(by, locked)
         if locked.stage not in TABLE["vote"].sources:
             raise TopicError(
@@ -437,7 +446,7 @@ def hide_post(p: TopicPost, *, by, reason: str) -> TopicPost:
     if len(reason) > 200:
         raise TopicError(_("The reason is too long (200 characters at most)."), code="reason")
     with transaction.atomic():
-        locked = TopicPost.objects.select_for_update().select_related("topic").get(pk=p.pk)
+        locked = TopicPost.objects.select_for_update(of=("self",)).select_related("topic").get(pk=p.pk)
         _require_manager(by, locked.topic)
         if locked.hidden_at is not None:
             raise TopicError(_("The post is hidden already."), code="hidden")

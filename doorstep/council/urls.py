@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import topic_views, views
+from . import meeting_views, topic_views, views
 
 app_name = "council"
 urlpatterns = [
@@ -39,4 +39,18 @@ urlpatterns += [
         "staff/topics/<int:pk>/posts/<int:post_pk>/hide/", topic_views.staff_post_hide, name="staff_post_hide"
     ),
     path("staff/topics/<int:pk>/<str:action>/", topic_views.staff_topic_move, name="staff_topic_move"),
+]
+
+# Meetings: the staff calendar and a meeting's desk.
+urlpatterns += [
+    path("staff/meetings/", meeting_views.staff_meetings, name="staff_meetings"),
+    path("staff/meetings/new/", meeting_views.staff_meeting_new, name="staff_meeting_new"),
+    path("staff/meetings/<int:pk>/", meeting_views.staff_meeting, name="staff_meeting"),
+    path(
+        "staff/meetings/<int:pk>/sign-in/", meeting_views.staff_meeting_sign_in, name="staff_meeting_sign_in"
+    ),
+    path("staff/meetings/<int:pk>/decide/", meeting_views.staff_meeting_decide, name="staff_meeting_decide"),
+    path(
+        "staff/meetings/<int:pk>/<str:action>/", meeting_views.staff_meeting_move, name="staff_meeting_move"
+    ),
 ]
