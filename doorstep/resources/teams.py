@@ -7,6 +7,7 @@ a partial unique constraint, for two requests at once); leaving dates the member
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -180,3 +181,61 @@ def teams_to_join(person: Person) -> QuerySet[VolunteerTeam]:
         .select_related("region")
         .defer("region__boundary")
     )
+
+
+@dataclass(frozen=True)
+class LedgerMember:
+    """Someone the ledger keeper may credit: a rider of the area or a member of one of its teams."""
+
+    key: str  # "r<rider id>" or "t<membership id>"
+    person: Person
+    region_id: int
+    team: str
+    label: str
+
+
+def ledger_members(user, limit: int = 400) -> list[LedgerMember]:
+    """Riders and current team members of the user's area, for the ledger's forms (two queries)."""
+    from .riders import riders_visible
+
+    out = [
+        LedgerMember(
+            f"r{r.pk}", r.person, r.region_id, r.team, f"{r.person.masked_name} · {r.get_kind_display()}"
+        )
+        for r in riders_visible(user).order_by("person__name")[:limit]
+    ]
+    members = (
+        scope_for_kinds(user, LEDGER_READ_KINDS)
+        .filter(TeamMember.objects.filter(left_on__isnull=True), "team__region")
+        .select_related("person", "team")
+        .order_by("person__name", "pk")[:limit]
+    )
+    out += [
+        LedgerMember(
+            f"t{m.pk}", m.person, m.team.region_id, m.team.name, f"{m.person.masked_name} · {m.team.name}"
+        )
+        for m in members
+    ]
+    return out
+
+
+def ledger_member(user, key: str) -> LedgerMember:
+    """One entry of ledger_members by its key; Http404 outside the user's area."""
+    from django.http import Http404
+
+    from .riders import rider_for_staff
+
+    key = str(key or "")
+    if key[:1] == "r" and key[1:].isdigit():
+        r = rider_for_staff(user, int(key[1:]))
+        return LedgerMember(key, r.person, r.region_id, r.team, r.person.masked_name)
+    if key[:1] == "t" and key[1:].isdigit():
+        m = (
+            scope_for_kinds(user, LEDGER_READ_KINDS)
+            .filter(TeamMember.objects.filter(pk=int(key[1:]), left_on__isnull=True), "team__region")
+            .select_related("person", "team")
+            .first()
+        )
+        if m is not None:
+            return LedgerMember(key, m.person, m.team.region_id, m.team.name, m.person.masked_name)
+    raise Http404

@@ -18,7 +18,7 @@ from doorstep.demands.models import Demand
 from doorstep.territory.people.selectors import active_roles, scope_for_kinds
 from doorstep.territory.selectors import region_in_scope
 
-from . import credentials, points, riders
+from . import credentials, points, riders, teams
 from .models import CheckIn, PointEntry, Rider, VolunteerRole
 
 RECENT = 20
@@ -261,12 +261,13 @@ def staff_points(request):
                 entry = get_object_or_404(entries_qs, pk=request.POST.get("entry"))
                 points.reverse(request.user, entry, reason=request.POST.get("reason", ""))
             else:
-                rider = riders.rider_for_staff(request.user, request.POST.get("rider") or 0)
+                key = request.POST.get("member") or f"r{request.POST.get('rider') or 0}"
+                member = teams.ledger_member(request.user, key)
                 if action == "redeem":
                     points.redeem(
                         request.user,
-                        rider.person,
-                        region=rider.region_id,
+                        member.person,
+                        region=member.region_id,
                         points=request.POST.get("points"),
                         partner=request.POST.get("partner", ""),
                         reason=request.POST.get("reason", ""),
@@ -274,12 +275,12 @@ def staff_points(request):
                 else:
                     points.earn(
                         request.user,
-                        rider.person,
-                        region=rider.region_id,
+                        member.person,
+                        region=member.region_id,
                         points=request.POST.get("points") or 0,
                         hours=request.POST.get("hours") or 0,
                         reason=request.POST.get("reason", ""),
-                        team=rider.team,
+                        team=member.team,
                         source=PointEntry.Source.SERVICE,
                     )
             messages.success(request, _("The ledger entry was added."))
@@ -295,7 +296,7 @@ def staff_points(request):
     start, end = _period(request)
     context = {
         "entries": entries_qs.defer("region__boundary")[:100],
-        "riders": riders.riders_visible(request.user).order_by("person__name")[:CONSOLE_ROWS],
+        "ledger_members": teams.ledger_members(request.user),
         "region": region,
         "regions": sorted({r.region for r in roles}, key=lambda r: r.pk),
         "start": start,

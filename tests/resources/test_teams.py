@@ -197,3 +197,33 @@ def test_staff_teams_page_founds_and_lists_in_scope(client, city, staff):
     assert VolunteerTeam.objects.count() == 2
     client.force_login(factories.user("resident9"))
     assert client.get(url).status_code == 403
+
+
+def test_ledger_credits_team_members_and_ranks_their_team(client, city, staff):
+    from django.urls import reverse
+
+    from doorstep.resources import points
+
+    team = teams.team_create(staff, name="宜阳邻里帮", kind=K.NEIGHBOURS, region=city.community_a)
+    member = teams.team_join(staff, team, person=factories.person("孙志愿"))
+    other_team = teams.team_create(
+        factories.role("admin", city.city), name="锦阳圆梦队", kind=K.WISHES, region=city.community_b
+    )
+    outsider = teams.team_join(
+        factories.role("admin", city.city), other_team, person=factories.person("李外人")
+    )
+    client.force_login(staff)
+    url = reverse("resources:staff_points")
+    page = client.get(url).content.decode()
+    assert f'value="t{member.pk}"' in page and f'value="t{outsider.pk}"' not in page
+    ok = client.post(
+        url,
+        {"action": "earn", "member": f"t{member.pk}", "points": "8", "hours": "3", "reason": "帮老人买菜"},
+    )
+    assert ok.status_code == 302
+    refused = client.post(
+        url, {"action": "earn", "member": f"t{outsider.pk}", "points": "8", "reason": "越界"}
+    )
+    assert refused.status_code == 404
+    ranks = points.team_ranking(city.community_a, date(2000, 1, 1), date(2100, 1, 1))
+    assert [(r.team, r.members, r.points) for r in ranks] == [("宜阳邻里帮", 1, 8)]
