@@ -190,3 +190,22 @@ def test_sums_read_back_with_two_places(value, shown):
     from doorstep.projects.ledger import yuan
 
     assert str(yuan(value)) == shown
+
+
+def test_the_city_adds_its_own_account_kinds_and_retires_them(client, db):
+    from doorstep.projects.models import AccountKind
+
+    w = world()
+    project = elevator_project(w)
+    green = AccountKind.objects.create(code="green", name="低碳账", position=70)
+    services.add_line(project, kind=green, item="节能电梯差价", budget="8000", by=w.staff)
+    client.force_login(w.staff)
+    html = client.get(f"/projects/{project.pk}/").content.decode()
+    assert "低碳账" in html and "低碳账小计" in html
+    green.active = False
+    green.save()
+    with pytest.raises(ValidationError) as exc:
+        services.add_line(project, kind=green, item="x", budget="1", by=w.staff)
+    assert "已停用" in " ".join(exc.value.messages)
+    page = client.get(f"/projects/{project.pk}/").content.decode()
+    assert f'<option value="{green.pk}">低碳账' not in page
