@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from doorstep.core.models import TimeStampedModel
+from doorstep.core.models import StatusEvent, TimeStampedModel
 
 
 class Meeting(TimeStampedModel):
@@ -67,18 +67,10 @@ class Meeting(TimeStampedModel):
         return self.title
 
 
-class MeetingEvent(models.Model):
+class MeetingEvent(StatusEvent):
     meeting = models.ForeignKey(
         Meeting, on_delete=models.CASCADE, related_name="events", verbose_name=_("meeting")
     )
-    action = models.CharField(_("action"), max_length=24)
-    from_status = models.CharField(_("from"), max_length=16, blank=True)
-    to_status = models.CharField(_("to"), max_length=16, blank=True)
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    at = models.DateTimeField(_("at"), auto_now_add=True)
-    note = models.TextField(_("note"), blank=True)
 
     class Meta:
         verbose_name = _("meeting event")

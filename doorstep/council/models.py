@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from doorstep.core.models import TimeStampedModel
+from doorstep.core.models import StatusEvent, TimeStampedModel
 
 from .tally import MATTERS
 
@@ -120,25 +120,12 @@ class Vote(TimeStampedModel):
         return label
 
 
-class VoteEvent(models.Model):
+class VoteEvent(StatusEvent):
     """One row per transition or ballot: who, when, from, to, what."""
 
     vote = models.ForeignKey(Vote, on_delete=models.CASCADE, related_name="events", verbose_name=_("vote"))
-    action = models.CharField(_("action"), max_length=24)
-    from_status = models.CharField(_("from"), max_length=16, blank=True)
-    to_status = models.CharField(_("to"), max_length=16, blank=True)
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("by"),
-    )
-    at = models.DateTimeField(_("at"), auto_now_add=True)
     owner_key = models.CharField(_("owner"), max_length=64, blank=True)
     choice = models.CharField(_("choice"), max_length=8, blank=True)
-    note = models.TextField(_("note"), blank=True)
 
     class Meta:
         verbose_name = _("vote event")

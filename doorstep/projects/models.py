@@ -14,7 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from doorstep.core.models import TimeStampedModel
+from doorstep.core.models import StatusEvent, TimeStampedModel
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -182,20 +182,12 @@ class Project(TimeStampedModel):
         return self.status in (self.Status.DELIVERED, self.Status.REPORTED)
 
 
-class ProjectEvent(models.Model):
+class ProjectEvent(StatusEvent):
     """One row per transition and per change of the ledger: who, when, from, to, what."""
 
     project = models.ForeignKey(
         Project, on_delete=models.CASCADE, related_name="events", verbose_name=_("project")
     )
-    action = models.CharField(_("action"), max_length=24)
-    from_status = models.CharField(_("from"), max_length=16, blank=True)
-    to_status = models.CharField(_("to"), max_length=16, blank=True)
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    at = models.DateTimeField(_("at"), auto_now_add=True)
-    note = models.TextField(_("note"), blank=True)
 
     class Meta:
         verbose_name = _("project event")

@@ -2,7 +2,7 @@
 notifications."""
 
 from .audit import PiiAccess
-from .base import TimeStampedModel
+from .base import StatusEvent, TimeStampedModel
 from .calendar import CalendarDay, CalendarYear
 from .notifications import Notification, OutboundMessage
 from .users import User
@@ -13,6 +13,7 @@ __all__ = [
     "Notification",
     "OutboundMessage",
     "PiiAccess",
+    "StatusEvent",
     "TimeStampedModel",
     "User",
 ]

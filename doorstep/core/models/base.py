@@ -10,3 +10,26 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class StatusEvent(models.Model):
+    """The event row a state machine writes on every transition (DESIGN: "every transition
+    writes an event row"): what was done, from which status to which, by whom, when, why.
+    Subclasses add the foreign key to their subject and their own Meta."""
+
+    action = models.CharField(_("action"), max_length=24)
+    from_status = models.CharField(_("from"), max_length=16, blank=True)
+    to_status = models.CharField(_("to"), max_length=16, blank=True)
+    by = models.ForeignKey(
+        "core.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        abstract = True
