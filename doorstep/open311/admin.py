@@ -18,7 +18,14 @@ def is_city_admin(user) -> bool:
         return False
     if user.is_superuser:
         return True
-    return Role.objects.filter(user=user, active=True, kind="admin", region__parent__isnull=True).exists()
+    # Kept on the user object: the admin asks once per model of every app in its sidebar.
+    cached = getattr(user, "_doorstep_city_admin", None)
+    if cached is None:
+        cached = Role.objects.filter(
+            user=user, active=True, kind="admin", region__parent__isnull=True
+        ).exists()
+        user._doorstep_city_admin = cached
+    return cached
 
 
 class CityAdminOnly:

@@ -37,6 +37,23 @@ RIDER_READ_KINDS = CHECKIN_KINDS | {"leader"}
 TAG_NAMES = {Rider.Kind.RIDER: "外卖骑手", Rider.Kind.COURIER: "快递员"}
 
 
+# The volunteer roles the city starts with (migration 0003 seeds the same list).
+DEFAULT_ROLES = [
+    ("traffic", "交通安全劝导员"),
+    ("sorting", "垃圾分类督导员"),
+    ("food", "食品安全督导员"),
+    ("fire", "消防安全宣传员"),
+    ("civility", "文明城市劝导员"),
+    ("partner", "城市治理合伙人"),
+]
+
+
+def ensure_default_roles() -> None:
+    """Put back the starting volunteer roles (after a database flush, e.g. in browser tests)."""
+    for slug, name in DEFAULT_ROLES:
+        VolunteerRole.objects.get_or_create(slug=slug, defaults={"name": name})
+
+
 def checkin_window() -> timedelta:
     """A second check-in of the same rider at the same station within this is refused."""
     return timedelta(minutes=int(getattr(settings, "DOORSTEP_CHECKIN_WINDOW_MINUTES", 30)))

@@ -22,6 +22,15 @@ def _is_city_admin(request) -> bool:
     return is_city_admin(user)
 
 
+def _once(request, name, compute):
+    """A value computed at most once per request: admin pages run context processors for
+    several templates of one response, and each would otherwise ask the database again."""
+    cache = request.__dict__.setdefault("_doorstep_site", {})
+    if name not in cache:
+        cache[name] = compute(request)
+    return cache[name]
+
+
 def site(request):
     """Site-wide template values: the city's name, the map tile URL (empty: no tiles), and
     whether the user holds a staff role (the console menu is shown only then; read lazily)
@@ -29,6 +38,6 @@ def site(request):
     return {
         "CITY_NAME": settings.DOORSTEP_CITY_NAME,
         "TILE_URL": settings.DOORSTEP_TILE_URL,
-        "STAFF_SCOPE": SimpleLazyObject(lambda: _has_staff_scope(request)),
-        "CITY_ADMIN": SimpleLazyObject(lambda: _is_city_admin(request)),
+        "STAFF_SCOPE": SimpleLazyObject(lambda: _once(request, "staff", _has_staff_scope)),
+        "CITY_ADMIN": SimpleLazyObject(lambda: _once(request, "admin", _is_city_admin)),
     }

@@ -4,6 +4,7 @@ staff check them in by the code; the rider sees the check-in and the point it ea
 import pytest
 
 from doorstep.resources.models import CheckIn, PointEntry, Rider
+from doorstep.resources.riders import ensure_default_roles
 from tests import factories
 from tests.e2e.conftest import login
 from tests.resources.factories import place
@@ -11,6 +12,8 @@ from tests.resources.factories import place
 
 @pytest.fixture
 def station(city):
+    # An earlier browser test's flush empties the table the migration seeded.
+    ensure_default_roles()
     place(name="锦阳红色驿站", lng=114.50, lat=27.85)
     return place(name="都市春天红色驿站")
 
