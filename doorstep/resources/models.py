@@ -21,6 +21,7 @@ class Place(TimeStampedModel):
         RED_STATION = "red_station", _("red station")
         MICRO_POSITION = "micro_position", _("micro position")
         PARLOUR = "parlour", _("party and public parlour")
+        DISCUSSION_CORNER = "discussion_corner", _("discussion corner")
         FRIENDLY_COMMUNITY = "friendly_community", _("friendly community")
         FRIENDLY_BUSINESS = "friendly_business", _("friendly business district")
         FRIENDLY_SCENE = "friendly_scene", _("other friendly scene")
