@@ -38,6 +38,15 @@ class Meeting(TimeStampedModel):
     )
     starts_at = models.DateTimeField(_("starts at"))
     venue = models.CharField(_("venue"), max_length=200)
+    place = models.ForeignKey(
+        "resources.Place",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="meetings",
+        verbose_name=_("venue place"),
+        help_text=_("A parlour or discussion corner of the compound, its community or county."),
+    )
     agenda = models.TextField(_("agenda"), blank=True)
     topics = models.ManyToManyField(
         "council.Topic", blank=True, related_name="meetings", verbose_name=_("topics on the agenda")
@@ -53,7 +62,10 @@ class Meeting(TimeStampedModel):
         verbose_name = _("meeting")
         verbose_name_plural = _("meetings")
         ordering = ["starts_at", "id"]
-        indexes = [models.Index(fields=["region", "starts_at"])]
+        indexes = [
+            models.Index(fields=["region", "starts_at"]),
+            models.Index(fields=["place", "starts_at"], name="meeting_place_starts"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(status="minuted") | ~Q(minutes=""), name="meeting_minuted_has_minutes"
@@ -94,6 +106,10 @@ class MeetingAttendee(models.Model):
     person = models.ForeignKey(
         "territory.Person", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # A resident who signed themselves in on their phone (one row per login and meeting).
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     label = models.CharField(_("attendee"), max_length=200)
     signed_in_at = models.DateTimeField(_("signed in at"), null=True, blank=True)
     signed_in_by = models.ForeignKey(
@@ -112,6 +128,11 @@ class MeetingAttendee(models.Model):
                 fields=["meeting", "person"],
                 condition=Q(person__isnull=False),
                 name="meetingattendee_person_once",
+            ),
+            models.UniqueConstraint(
+                fields=["meeting", "user"],
+                condition=Q(user__isnull=False),
+                name="meetingattendee_user_once",
             ),
         ]
 
