@@ -172,6 +172,7 @@ class PlaceEvent(models.Model):
 
 
 # Riders and the points ledger live in their own modules (split by sub-domain).
+from .order_models import OrderEvent, OrderPhoto, ServiceOrder  # noqa: E402, F401
 from .point_models import LedgerIsAppendOnly, PointEntry  # noqa: E402, F401
 from .rider_models import CheckIn, Rider, RiderEvent, VolunteerRole  # noqa: E402, F401
 from .team_models import TeamMember, VolunteerTeam  # noqa: E402, F401
