@@ -6,8 +6,11 @@ Callers
     subtrees of the user's roles (the selectors of each app).
   * another system: an API key (doorstep/open311/keys.py, the same keys as Open311), sent as
     `Authorization: Bearer <key>` or `X-Api-Key: <key>`. A key reads within its jurisdictions
-    with the scope "read"; it acts for no person, so it cannot move cases (403). Keys are
-    counted per minute (429 past the limit) and every use is logged with its status.
+    with the scope "read". With the scope "cases" it makes a few case moves through its service
+    account (`keys.CASE_MOVES`: accept and close its own transfers, handle cases handed to it);
+    other moves need a person (403 `key_cannot_act`), a key without the scope 403
+    `scope_missing`. Keys are counted per minute (429 past the limit) and every use is logged
+    with its status. Service accounts never get a page session.
 
 Errors are one JSON body everywhere: {"code": "<stable code>", "message": "<Chinese>"} and, for
 bad input, "errors": {field: [messages]}. 401 not logged in / bad key, 403 not allowed,
@@ -18,6 +21,7 @@ change (not allowed in the current state, or someone else changed it first), 422
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -66,6 +70,7 @@ class Caller:
 
     user: object | None = None
     key: object | None = None
+    request: object | None = None
 
     def __bool__(self) -> bool:
         return self.user is not None or self.key is not None
@@ -84,10 +89,40 @@ class Caller:
         return Scope(region_ids=frozenset(_key_subtree(self.key)))
 
     def require_user(self):
-        """The person acting; a key acts for no one (403)."""
-        if self.user is None:
-            raise ApiError(403, "key_cannot_act", _("An API key can read but cannot change cases."))
-        return self.user
+        """Who acts: the logged-in person, or for a key allowed this case move its service
+        account; 403 otherwise (a case outside the key's area is left to the endpoint's 404)."""
+        if self.user is not None:
+            return self.user
+        if self.key is None:
+            raise ApiError(401, "unauthenticated", _("Please log in or send an API key."))
+        return _key_account(self)
+
+
+_CASE_MOVE = re.compile(r"^/api/v1/cases/(?P<number>[^/]+)/(?P<action>[a-z_]+)/?$")
+
+
+def _key_account(who: Caller):
+    from doorstep.demands.models import Case
+    from doorstep.open311 import keys
+
+    key = who.key
+    if "cases" not in key.scopes:
+        raise ApiError(403, "scope_missing", _("This API key may read but not change cases."))
+    m = _CASE_MOVE.match(getattr(who.request, "path", "") or "")
+    if m is None or m["action"] not in keys.CASE_MOVES:
+        raise ApiError(403, "key_cannot_act", _("An API key cannot make this move: a person has to."))
+    case = who.scope.filter(Case.objects.filter(number=m["number"]), "region").only(
+        "pk", "demand_id", "assignee_id"
+    )
+    case = case.first()
+    if case is not None:
+        refusal = keys.case_move_refusal(key, m["action"], case)
+        if refusal:
+            raise ApiError(403, "forbidden", refusal)
+    account = key.account
+    if account is None or not account.is_active:
+        raise ApiError(403, "key_cannot_act", _("This API key has no active service account."))
+    return account
 
 
 def _key_subtree(key) -> list[int]:
@@ -121,7 +156,7 @@ def _key_caller(request: HttpRequest, raw: str | None) -> Caller | None:
         )
     if "read" not in key.scopes:
         raise ApiError(403, "scope_missing", _("This API key may not read."))
-    return Caller(key=key)
+    return Caller(key=key, request=request)
 
 
 class KeyHeader(APIKeyHeader):
@@ -144,8 +179,12 @@ class Session(SessionAuth):
     """The session cookie of our pages; unsafe methods also need the CSRF token."""
 
     def authenticate(self, request, key):
+        from doorstep.open311.keys import is_service_account
+
         user = super().authenticate(request, key)
-        return Caller(user=user) if user is not None and user.is_active else None
+        if user is None or not user.is_active or is_service_account(user):
+            return None
+        return Caller(user=user)
 
 
 AUTH = [KeyBearer(), KeyHeader(), Session()]

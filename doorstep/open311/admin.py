@@ -77,7 +77,7 @@ class ApiKeyAdmin(CityAdminOnly, admin.ModelAdmin):
     list_filter = ("client_kind", "revoked_at")
     search_fields = ("name", "prefix", "contact")
     filter_horizontal = ("jurisdictions",)
-    readonly_fields = ("prefix", "created_at", "last_used_at", "revoked_at")
+    readonly_fields = ("prefix", "account", "created_at", "last_used_at", "revoked_at")
     actions = ["revoke"]
 
     @admin.display(description=_("scopes"))
@@ -113,6 +113,7 @@ class ApiKeyAdmin(CityAdminOnly, admin.ModelAdmin):
     def save_related(self, request, form, formsets, change):
         if change:
             super().save_related(request, form, formsets, change)
+            keys.sync_account(form.instance)  # its service account follows scopes and jurisdictions
 
     @admin.action(description=_("Revoke the selected keys"))
     def revoke(self, request, queryset):

@@ -22,6 +22,7 @@ class ApiKey(TimeStampedModel):
     class Scope(models.TextChoices):
         READ = "read", _("read requests")
         SUBMIT = "submit", _("submit requests")
+        CASES = "cases", _("move cases (accept, handle, close its own transfers)")
 
     name = models.CharField(_("client"), max_length=100)
     client_kind = models.CharField(
@@ -35,7 +36,7 @@ class ApiKey(TimeStampedModel):
         verbose_name=_("jurisdictions"),
         help_text=_("The key works for these regions and everything below them."),
     )
-    scopes = models.JSONField(_("scopes"), default=list, help_text=_("read, submit"))
+    scopes = models.JSONField(_("scopes"), default=list, help_text=_("read, submit, cases"))
     rate_per_minute = models.PositiveIntegerField(_("requests per minute"), default=60)
     contact = models.CharField(_("contact"), max_length=200, blank=True)
     created_by = models.ForeignKey(
@@ -46,6 +47,18 @@ class ApiKey(TimeStampedModel):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    # The service account the key acts as (event rows and messages name it, e.g. "12345 平台 (API)"):
+    # no usable password, no page login, a grid-worker role over each jurisdiction while the key
+    # has the "cases" scope; revoking the key deactivates it.
+    account = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="api_key",
+        verbose_name=_("service account"),
+    )
 
     class Meta:
         verbose_name = _("API key")
