@@ -11,6 +11,8 @@ urlpatterns = [
     path("votes/<int:pk>/ballot/", views.my_vote_cast, name="my_vote_cast"),
     path("results/", views.results, name="results"),
     path("results/<int:pk>/", views.result, name="result"),
+    path("results/<int:pk>/sheet.pdf", views.result_sheet, name="result_sheet"),
+    path("staff/<int:pk>/sheet.pdf", views.staff_result_sheet, name="staff_result_sheet"),
     path("staff/", views.staff_list, name="staff_list"),
     path("staff/new/", views.staff_create, name="staff_create"),
     path("staff/<int:pk>/", views.staff_vote, name="staff_vote"),
@@ -41,9 +43,13 @@ urlpatterns += [
     path("staff/topics/<int:pk>/<str:action>/", topic_views.staff_topic_move, name="staff_topic_move"),
 ]
 
-# Meetings: the staff calendar and a meeting's desk.
+# Meetings: residents' phone pages, the staff calendar and a meeting's desk.
 urlpatterns += [
+    path("meetings/", meeting_views.meetings, name="meetings"),
+    path("meetings/<int:pk>/", meeting_views.meeting, name="meeting"),
+    path("meetings/<int:pk>/sign-in/", meeting_views.meeting_sign_in, name="meeting_sign_in"),
     path("staff/meetings/", meeting_views.staff_meetings, name="staff_meetings"),
+    path("staff/meetings/month/", meeting_views.staff_meetings_month, name="staff_meetings_month"),
     path("staff/meetings/new/", meeting_views.staff_meeting_new, name="staff_meeting_new"),
     path("staff/meetings/<int:pk>/", meeting_views.staff_meeting, name="staff_meeting"),
     path(

@@ -312,3 +312,46 @@ def staff_transition(request, pk, action):
     else:
         messages.success(request, _("Done: %(action)s.") % {"action": services.TABLE[action].label})
     return redirect("council:staff_vote", pk=vote.pk)
+
+
+# --- the printable result sheet (PDF) ------------------------------------------------------------
+
+
+def _sheet_response(vote: Vote, *, staff: bool):
+    from django.http import HttpResponse
+
+    from .result_sheet import result_sheet_pdf
+
+    response = HttpResponse(result_sheet_pdf(vote, staff=staff), content_type="application/pdf")
+    kind = "record" if staff else "public"
+    response["Content-Disposition"] = f'inline; filename="vote-{vote.pk}-result-{kind}.pdf"'
+    return response
+
+
+def result_sheet(request, pk):
+    """The announced result as a printable sheet for the notice board: counts and shares, no names."""
+    vote = get_object_or_404(selectors.votes_announced().select_related("compound", "building"), pk=pk)
+    return _sheet_response(vote, staff=False)
+
+
+@login_required
+def staff_result_sheet(request, pk):
+    """The committee's record copy of a closed or announced vote: the public sheet plus every unit
+    of the electorate with its owner's choice and how the ballot came in (units, never names)."""
+    from .result_sheet import SHEET_STATUSES
+
+    vote = _staff_vote(request, pk)
+    if vote.status not in SHEET_STATUSES:
+        return render(
+            request,
+            "council/sheet_unavailable.html",
+            {
+                "vote": vote,
+                "message": _(
+                    "The result sheet is printed once the vote is closed and counted; it is %(status)s."
+                )
+                % {"status": vote.get_status_display()},
+            },
+            status=409,
+        )
+    return _sheet_response(vote, staff=True)
