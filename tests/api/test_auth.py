@@ -58,9 +58,9 @@ def test_a_key_past_its_rate_answers_429_with_retry_after(w):
     assert list(ApiKeyUse.objects.order_by("pk").values_list("status", flat=True)) == [200, 200, 429]
 
 
-def test_a_key_reads_but_cannot_move_cases(w):
+def test_a_read_only_key_reads_but_cannot_move_cases(w):
     case = w.report()
-    error(post(bearer(key_for(w.county)), f"/api/v1/cases/{case.number}/accept"), 403, "key_cannot_act")
+    error(post(bearer(key_for(w.county)), f"/api/v1/cases/{case.number}/accept"), 403, "scope_missing")
     case.refresh_from_db()
     assert case.status == "submitted"
 
