@@ -45,6 +45,7 @@ else:
     os.environ.pop("DOORSTEP_DATABASE_URL", None)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "doorstep.settings")
 os.environ.setdefault("DOORSTEP_LOG_LEVEL", "WARNING")
+os.environ["DOORSTEP_WEBHOOKS_ALLOW_PRIVATE"] = "true"  # the receiver listens on 127.0.0.1
 
 import django  # noqa: E402
 

@@ -29,6 +29,7 @@ DOORSTEP_WALK_METRES_PER_MINUTE / DOORSTEP_WALK_DETOUR  walking speed (60) and d
 DOORSTEP_WEBHOOK_MAX_ATTEMPTS / DOORSTEP_WEBHOOK_BACKOFF_SECONDS / DOORSTEP_WEBHOOK_BACKOFF_MAX_SECONDS
                         webhook retries: at most 10 tries, waiting 30 s × 2^(n−1), at most 6 h
 DOORSTEP_WEBHOOK_TIMEOUT_SECONDS  a receiver must answer within this (10)
+DOORSTEP_WEBHOOKS_ALLOW_PRIVATE  allow webhook receivers on loopback/private addresses (false)
 """
 
 import importlib.util
@@ -248,6 +249,9 @@ DOORSTEP_WEBHOOK_BACKOFF_SECONDS = float(env("DOORSTEP_WEBHOOK_BACKOFF_SECONDS")
 DOORSTEP_WEBHOOK_BACKOFF_MAX_SECONDS = float(env("DOORSTEP_WEBHOOK_BACKOFF_MAX_SECONDS") or 6 * 3600)
 DOORSTEP_WEBHOOK_TIMEOUT_SECONDS = float(env("DOORSTEP_WEBHOOK_TIMEOUT_SECONDS") or 10)
 DOORSTEP_WEBHOOK_ROTATION_GRACE_HOURS = float(env("DOORSTEP_WEBHOOK_ROTATION_GRACE_HOURS") or 24)
+# Receivers on loopback, private, link-local or multicast addresses are refused (SSRF) unless
+# this is true (doorstep/webhooks/addresses.py).
+DOORSTEP_WEBHOOKS_ALLOW_PRIVATE = env_bool("DOORSTEP_WEBHOOKS_ALLOW_PRIVATE", False)
 
 LOGGING = {
     "version": 1,

@@ -48,6 +48,17 @@ class Subscriber(TimeStampedModel):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self):
+        """Any form saving a receiver (the admin's included) refuses a non-public address."""
+        from django.core.exceptions import ValidationError
+
+        from .addresses import refusal
+
+        super().clean()
+        refused = refusal(self.url) if self.url else None
+        if refused:
+            raise ValidationError({"url": [refused]})
+
 
 class Delivery(models.Model):
     """One case event for one subscriber, from its row (written with the event) to its outcome."""

@@ -16,14 +16,19 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
 import json
+import socket
 import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from datetime import UTC
+from urllib.parse import urlsplit
 
 from django.utils import timezone
+
+from . import addresses
 
 SIGNATURE_HEADER = "X-Doorstep-Signature"
 EVENT_HEADER = "X-Doorstep-Event"
@@ -98,6 +103,7 @@ class Outcome:
     response: str
     error: str
     duration_ms: int
+    refused: bool = False  # the receiver's address is not public: not worth trying again
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -107,16 +113,56 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-_opener = urllib.request.build_opener(_NoRedirect)
+def _guarded(host: str):
+    """urllib handlers whose connections to `host` check the peer they reached (a proxy in
+    between is not checked: it is the deployment's own)."""
+
+    def connect(address, *args, **kwargs):
+        sock = socket.create_connection(address, *args, **kwargs)
+        if str(address[0]).strip("[]").lower() == host:
+            addresses.check_peer(sock, host)
+        return sock
+
+    class Connection(http.client.HTTPConnection):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._create_connection = connect
+
+    class SecureConnection(http.client.HTTPSConnection):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._create_connection = connect
+
+    class Handler(urllib.request.HTTPHandler):
+        def http_open(self, req):
+            return self.do_open(Connection, req)
+
+    class SecureHandler(urllib.request.HTTPSHandler):
+        def https_open(self, req):
+            extra = {"context": self._context}
+            if getattr(self, "_check_hostname", None) is not None:
+                extra["check_hostname"] = self._check_hostname
+            return self.do_open(SecureConnection, req, **extra)
+
+    return Handler, SecureHandler
+
+
+def _opener(url: str):
+    host = (urlsplit(url).hostname or "").lower()
+    return urllib.request.build_opener(_NoRedirect, *_guarded(host))
 
 
 def post(url: str, body: bytes, headers: dict, timeout: float) -> Outcome:
-    """POST once; 2xx is delivered, anything else (or no answer in `timeout` seconds) is not."""
+    """POST once; 2xx is delivered, anything else (or no answer in `timeout` seconds) is not.
+    A receiver whose address turns out not to be public is refused (`refused`, not sent)."""
     started = time.perf_counter()
     code, text, error = None, "", ""
+    refused = addresses.refusal(url)
+    if refused:
+        return Outcome(False, None, "", refused[:300], 0, refused=True)
     try:
         request = urllib.request.Request(url, data=body, headers=headers, method="POST")
-        with _opener.open(request, timeout=timeout) as response:
+        with _opener(url).open(request, timeout=timeout) as response:
             code = response.status
             text = response.read(SNIPPET * 4).decode("utf-8", "replace")
     except urllib.error.HTTPError as exc:
@@ -127,12 +173,18 @@ def post(url: str, body: bytes, headers: dict, timeout: float) -> Outcome:
             text = ""
     except TimeoutError:
         error = f"timeout after {timeout:g} s"
+    except addresses.Refused as exc:
+        refused = str(exc)
     except urllib.error.URLError as exc:
         reason = exc.reason
+        if isinstance(reason, addresses.Refused):
+            refused = str(reason)
         error = f"timeout after {timeout:g} s" if isinstance(reason, TimeoutError) else str(reason)
     except (OSError, ValueError) as exc:
         error = str(exc) or exc.__class__.__name__
     duration = int((time.perf_counter() - started) * 1000)
+    if refused:
+        return Outcome(False, None, "", refused[:300], duration, refused=True)
     ok = code is not None and 200 <= code < 300
     if code is not None and not ok and not error:
         error = f"HTTP {code}"

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from doorstep.demands.workflow import RECORDS, TABLE
 from doorstep.territory.models import Region
 
-from . import sending
+from . import addresses, sending
 from .models import Attempt, Delivery, Subscriber
 
 logger = logging.getLogger("doorstep.webhooks")
@@ -79,6 +79,10 @@ def _clean(name, url, event_types, jurisdictions) -> tuple[str, str, list[str], 
         URLValidator(schemes=["http", "https"])(url)
     except ValidationError:
         errors["url"] = [_("Enter an http or https address.")]
+    else:
+        refused = addresses.refusal(url)
+        if refused:
+            errors["url"] = [refused]
     types = sorted({str(t).strip() for t in event_types or () if str(t).strip()})
     unknown = [t for t in types if t not in EVENT_TYPES]
     if unknown:
@@ -289,6 +293,16 @@ def attempt(delivery_id: int) -> str:
             error=outcome.error,
             ok=outcome.ok,
         )
+        if outcome.refused:  # not a public address: no point trying again
+            Delivery.objects.filter(pk=delivery.pk).update(
+                status=D.FAILED,
+                attempts=number,
+                claimed_until=None,
+                last_status_code=None,
+                last_error=outcome.error[:300],
+            )
+            logger.warning("webhook delivery %s refused: %s", delivery.uid, outcome.error)
+            return "failed"
         if outcome.ok:
             Delivery.objects.filter(pk=delivery.pk).update(
                 status=D.DELIVERED,

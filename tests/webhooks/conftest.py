@@ -19,7 +19,9 @@ def quick_retries(settings):
 
 
 @pytest.fixture
-def receiver():
+def receiver(settings):
+    """A receiver on 127.0.0.1: private addresses allowed explicitly (they are refused otherwise)."""
+    settings.DOORSTEP_WEBHOOKS_ALLOW_PRIVATE = True
     r = Receiver().start()
     yield r
     r.stop()

@@ -28,7 +28,7 @@ def city_admin(city):
 def hooked(world):
     """A receiver for 袁州区 and two cases' events waiting to be delivered (no worker runs here)."""
     sub, secret = services.create_subscriber(
-        name="袁州区12345", url="http://127.0.0.1:9/hook", jurisdictions=["360902"]
+        name="袁州区12345", url="https://hotline.yichun.example/hook", jurisdictions=["360902"]
     )
     case = world.report()
     case_services.accept(case, world.community_staff)
@@ -82,7 +82,7 @@ def test_nobody_but_a_city_admin_sees_or_changes_anything(client, world, city, h
         for url in gets:
             assert client.get(url).status_code == 404, (user, url)
         for url in posts:
-            data = {"name": "偷看", "url": "http://127.0.0.1:9/x", "jurisdictions": [city.city.pk]}
+            data = {"name": "偷看", "url": "https://peek.yichun.example/x", "jurisdictions": [city.city.pk]}
             assert client.post(url, data).status_code == 404, (user, url)
     assert Delivery.objects.count() == 3 and not Delivery.objects.filter(replay_of__isnull=False).exists()
     hooked.refresh_from_db()
@@ -131,10 +131,18 @@ def test_a_receiver_is_changed_and_its_secret_rotated_from_its_page(client, city
     assert hooked.previous_secret == old and hooked.previous_until is not None
     client.post(
         reverse("webhooks:detail", args=[hooked.pk]),
-        {"name": "袁州区热线", "url": "http://127.0.0.1:9/v2", "jurisdictions": [city.subdistrict_a.pk]},
+        {
+            "name": "袁州区热线",
+            "url": "https://hotline.yichun.example/v2",
+            "jurisdictions": [city.subdistrict_a.pk],
+        },
     )
     hooked.refresh_from_db()
-    assert (hooked.name, hooked.url, hooked.active) == ("袁州区热线", "http://127.0.0.1:9/v2", False)
+    assert (hooked.name, hooked.url, hooked.active) == (
+        "袁州区热线",
+        "https://hotline.yichun.example/v2",
+        False,
+    )
     assert list(hooked.jurisdictions.all()) == [city.subdistrict_a]
 
 
