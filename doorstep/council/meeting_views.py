@@ -1,20 +1,25 @@
-"""Staff pages of meetings: the calendar of meetings in scope, convening one (a topic may be put on
-its agenda), and a meeting's desk (notice, sign-in, held, minutes, decisions on topics).
-Outside one's scope a meeting is a 404."""
+"""Pages of meetings. Staff: the calendar of meetings in scope (by day, and a month grid),
+convening one (a topic may be put on its agenda, the venue a parlour or discussion corner), and a
+meeting's desk (notice, sign-in, held, minutes, decisions on topics). Outside one's scope a
+meeting is a 404. Residents: the meetings they were noticed of on their phone, each with its
+agenda and topics, and signing themselves in while it is on; a meeting not theirs is a 404."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import calendar
+from datetime import date, datetime, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from doorstep.resources.models import Place
 from doorstep.territory.models import Region
 from doorstep.territory.selectors import scope_for
 
@@ -77,6 +82,7 @@ def _regions(user) -> list[Region]:
 @login_required
 def staff_meeting_new(request):
     regions = _regions(request.user)
+    places = _venue_choices(regions)
     topic = None
     if request.GET.get("topic"):
         topic = get_object_or_404(topic_selectors.topics_managed(request.user), pk=request.GET["topic"])
@@ -92,6 +98,11 @@ def staff_meeting_new(request):
             except ValueError:
                 starts_at = None
             topic_ids = [int(v) for v in request.POST.getlist("topics") if v.isdigit()]
+            place = None
+            if request.POST.get("place"):
+                place = next((p for p in places if str(p.pk) == request.POST["place"]), None)
+                if place is None:
+                    raise ValidationError(_("Please choose a parlour or discussion corner from the list."))
             meeting = services.convene(
                 by=request.user,
                 kind=request.POST.get("kind", ""),
@@ -99,6 +110,7 @@ def staff_meeting_new(request):
                 title=request.POST.get("title", ""),
                 starts_at=starts_at,
                 venue=request.POST.get("venue", ""),
+                place=place,
                 agenda=request.POST.get("agenda", ""),
                 topics=topic_selectors.topics_managed(request.user)
                 .filter(pk__in=topic_ids)
@@ -112,12 +124,36 @@ def staff_meeting_new(request):
     return render(
         request,
         "council/staff_meeting_new.html",
-        {"regions": regions, "kinds": Meeting.Kind.choices, "topic": topic, "post": request.POST},
+        {
+            "regions": regions,
+            "places": places,
+            "kinds": Meeting.Kind.choices,
+            "topic": topic,
+            "post": request.POST,
+        },
+    )
+
+
+def _venue_choices(regions: list[Region]) -> list[Place]:
+    """Parlours and discussion corners of the regions where the user convenes, and of their
+    ancestors (community and county parlours); which fits the chosen region is checked on save."""
+    if not regions:
+        return []
+    ids = [r.pk for r in regions]
+    ancestors = set()
+    for r in Region.objects.filter(pk__in=ids).with_tree_fields().only("pk"):
+        ancestors.update(r.tree_path)
+    return list(
+        Place.objects.filter(kind__in=services.VENUE_KINDS, region__in=ancestors | set(ids))
+        .filter(closed_on__isnull=True)
+        .select_related("region")
+        .only("name", "kind", "region__name", "region__level")
+        .order_by("region__level", "region__name", "name")[:300]
     )
 
 
 def _managed(request, pk) -> Meeting:
-    return get_object_or_404(meetings_managed(request.user).select_related("region"), pk=pk)
+    return get_object_or_404(meetings_managed(request.user).select_related("region", "place"), pk=pk)
 
 
 @login_required
@@ -131,6 +167,7 @@ def staff_meeting(request, pk):
         "council/staff_meeting.html",
         {
             "meeting": m,
+            "place": m.place,
             "attendees": list(MeetingAttendee.objects.filter(meeting=m)),
             "topics": list(m.topics.all()),
             "decisions": list(MeetingDecision.objects.filter(meeting=m).select_related("topic")),
@@ -185,3 +222,127 @@ def staff_meeting_decide(request, pk):
     else:
         messages.success(request, _("The decision is recorded."))
     return redirect("council:staff_meeting", pk=m.pk)
+
+
+# --- the month calendar (staff) ---------------------------------------------------------------
+
+
+def _month(value: str | None) -> date:
+    today = timezone.localdate()
+    try:
+        year, month = (int(x) for x in (value or "").split("-"))
+        return date(year, month, 1) if 1900 < year < 3000 else today.replace(day=1)
+    except ValueError:
+        return today.replace(day=1)
+
+
+@login_required
+def staff_meetings_month(request):
+    """A month of meetings in scope: a grid of weeks (Monday first) on a desk, a list of the days
+    with meetings on a phone; the previous and next months a click away, today marked."""
+    first = _month(request.GET.get("m"))
+    weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
+    start, end = weeks[0][0], weeks[-1][-1] + timedelta(days=1)
+    tz = timezone.get_current_timezone()
+    qs = (
+        meetings_managed(request.user)
+        .filter(
+            starts_at__gte=datetime.combine(start, datetime.min.time(), tz),
+            starts_at__lt=datetime.combine(end, datetime.min.time(), tz),
+        )
+        .select_related("region")
+        .only("title", "starts_at", "status", "kind", "venue", "region__name")
+        .order_by("starts_at", "id")[:1000]
+    )
+    by_day: dict[date, list[Meeting]] = {}
+    for m in qs:
+        by_day.setdefault(timezone.localtime(m.starts_at).date(), []).append(m)
+    today = timezone.localdate()
+    grid = [
+        [
+            {"day": d, "meetings": by_day.get(d, []), "today": d == today, "outside": d.month != first.month}
+            for d in week
+        ]
+        for week in weeks
+    ]
+    prev_month = (first - timedelta(days=1)).replace(day=1)
+    next_month = (first + timedelta(days=32)).replace(day=1)
+    return render(
+        request,
+        "council/staff_meetings_month.html",
+        {
+            "month": first,
+            "weeks": grid,
+            "weekdays": [date(2024, 1, d) for d in range(1, 8)],  # 2024-01-01 was a Monday
+            "prev": prev_month.strftime("%Y-%m"),
+            "next": next_month.strftime("%Y-%m"),
+            "this": today.strftime("%Y-%m"),
+            "count": sum(len(v) for v in by_day.values()),
+        },
+    )
+
+
+# --- residents --------------------------------------------------------------------------------
+
+
+@login_required
+def meetings(request):
+    """My meetings on the phone: those ahead (and on now) that I was noticed of, then the last few."""
+    now = timezone.now()
+    qs = (
+        services.meetings_concerning(request.user)
+        .select_related("region", "place")
+        .defer("region__boundary", "minutes", "agenda")
+    )
+    upcoming = list(
+        qs.filter(starts_at__gte=now - services.SIGN_IN_CLOSES)
+        .exclude(status=Meeting.Status.CANCELLED)
+        .order_by("starts_at", "id")[:50]
+    )
+    for m in upcoming:
+        m.on_now = services.sign_in_open(m, now)
+    past = list(qs.filter(starts_at__lt=now - services.SIGN_IN_CLOSES).order_by("-starts_at", "-id")[:10])
+    return render(request, "council/meetings.html", {"upcoming": upcoming, "past": past})
+
+
+def _concerning(request, pk) -> Meeting:
+    return get_object_or_404(
+        services.meetings_concerning(request.user).select_related("region", "place"), pk=pk
+    )
+
+
+@login_required
+def meeting(request, pk):
+    """A meeting on the phone: when and where, the agenda and its topics, my sign-in."""
+    m = _concerning(request, pk)
+    mine = (
+        MeetingAttendee.objects.filter(meeting=m)
+        .filter(Q(user=request.user) | Q(person__user=request.user))
+        .order_by("-signed_in_at")
+        .first()
+    )
+    return render(
+        request,
+        "council/meeting.html",
+        {
+            "meeting": m,
+            "topics": list(m.topics.only("title", "stage")),
+            "decisions": list(MeetingDecision.objects.filter(meeting=m).select_related("topic")),
+            "mine": mine,
+            "sign_in_open": services.sign_in_open(m),
+            "opens": m.starts_at - services.SIGN_IN_OPENS,
+        },
+    )
+
+
+@login_required
+@require_POST
+def meeting_sign_in(request, pk):
+    m = _concerning(request, pk)
+    try:
+        services.self_sign_in(m, by=request.user)
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, _("You are signed in. Welcome!"))
+    return redirect("council:meeting", pk=m.pk)

@@ -1,19 +1,27 @@
-"""Every write of a meeting: convene it (a joint meeting gets the compound's five seats), send
-the notice to those concerned, sign people in, hold it, record minutes and decisions (a decision
-on a topic decides the topic), cancel it with a reason.
+"""Every write of a meeting: convene it (a joint meeting gets the compound's five seats; the
+venue may be a parlour or discussion corner place of the compound, its community or county),
+send the notice to those concerned, sign people in (staff at the desk, or a concerned resident on
+their phone while the meeting is on), hold it, record minutes and decisions (a decision on a topic
+decides the topic), cancel it with a reason.
 
 Statuses move through one table; each move locks the meeting row, checks it and who acts, writes
 the new status and one MeetingEvent row.
 """
 
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from doorstep.core.notify import notify_many
+from doorstep.core.pii import mask_name
+from doorstep.resources.models import Place
 from doorstep.territory.models import JointBodySeat, Organization, Region
 
 from . import topics as topic_services
@@ -24,6 +32,14 @@ from .topics import Transition
 S = Meeting.Status
 MANAGERS = topic_services.MANAGERS
 FIVE_SEATS = [s for s, _label in JointBodySeat.Seat.choices]
+
+# Places where meetings are held: the three-level parlours (党群会客厅) and discussion corners.
+VENUE_KINDS = (Place.Kind.PARLOUR, Place.Kind.DISCUSSION_CORNER)
+
+# A resident signs themselves in while the meeting is on: from half an hour before it starts
+# until four hours after, once the notice is sent and until the minutes are recorded.
+SIGN_IN_OPENS = timedelta(minutes=30)
+SIGN_IN_CLOSES = timedelta(hours=4)
 
 
 class MeetingError(ValidationError):
@@ -85,13 +101,43 @@ def joint_body_seats(compound: Region) -> list[JointBodySeat]:
     return list(JointBodySeat.objects.filter(body=body).select_related("organization", "representative"))
 
 
+def venue_places(region: Region):
+    """Parlours and discussion corners open to a meeting of the region: those in its subtree and
+    those of its ancestors (the community's and the county's parlours)."""
+    today = timezone.localdate()
+    ancestors = list(Region.objects.ancestors(region, include_self=True).values_list("pk", flat=True))
+    below = list(Region.objects.descendants(region, include_self=True).values_list("pk", flat=True))
+    return (
+        Place.objects.filter(kind__in=VENUE_KINDS)
+        .filter(Q(region__in=ancestors) | Q(region__in=below))
+        .filter(Q(closed_on__isnull=True) | Q(closed_on__gt=today))
+    )
+
+
 def convene(
-    *, by, kind: str, region: Region, title: str, starts_at, venue: str, agenda: str = "", topics=()
+    *,
+    by,
+    kind: str,
+    region: Region,
+    title: str,
+    starts_at,
+    venue: str = "",
+    agenda: str = "",
+    topics=(),
+    place: Place | None = None,
 ) -> Meeting:
     """Plan a meeting. A five-party joint meeting is held in a compound whose 红色物业 joint body
-    has its five seats; each seat becomes an expected attendee."""
+    has its five seats; each seat becomes an expected attendee. The venue is a parlour or
+    discussion corner of the region, its community or county (`place`), or free text."""
     _require_manager(by, region.pk)
     errors = []
+    if place is not None:
+        if not venue_places(region).filter(pk=place.pk).exists():
+            errors.append(
+                _("That place is not a parlour or discussion corner of this compound or community.")
+            )
+        elif not (venue or "").strip():
+            venue = place.name
     if kind not in Meeting.Kind.values:
         errors.append(_("Unknown kind of meeting."))
     if region.level not in (Region.Level.COMMUNITY, Region.Level.COMPOUND):
@@ -130,6 +176,7 @@ def convene(
             title=title.strip(),
             starts_at=starts_at,
             venue=venue.strip(),
+            place=place,
             agenda=(agenda or "").strip(),
             created_by=by,
         )
@@ -186,8 +233,9 @@ def transition(meeting: Meeting, action: str, *, by, note: str = "") -> Meeting:
 
 
 def concerned_users(meeting: Meeting) -> list:
-    """Who is told: the seats' representatives with a login, and for each topic on the agenda its
-    reporter and the people who supported it."""
+    """Who is told: the seats' representatives with a login, for each topic on the agenda its
+    reporter and the people who supported it, and for an owners' assembly the residents and
+    owners of its compound (or community). A fixed number of queries however many they are."""
     users = [
         a.person.user for a in meeting.attendees.select_related("person__user") if a.person and a.person.user
     ]
@@ -196,7 +244,103 @@ def concerned_users(meeting: Meeting) -> list:
     for t in Topic.objects.filter(pk__in=topic_ids).select_related("demand__reporter_user"):
         if t.demand_id and t.demand.reporter_user_id:
             users.append(t.demand.reporter_user)
+    if meeting.kind == Meeting.Kind.ASSEMBLY:
+        users += list(get_user_model().objects.filter(_residents_q(meeting.region_id)).distinct())
     return users
+
+
+def _residents_q(region_id: int) -> Q:
+    """Logins living in the region (a compound, or a community and its compounds) or owning a
+    dwelling there now."""
+    today = timezone.localdate()
+    home = Q(person__home_region_id=region_id) | Q(person__home_region__parent_id=region_id)
+    owns = (
+        Q(person__ownerships__dwelling__building__compound_id=region_id)
+        | Q(person__ownerships__dwelling__building__compound__parent_id=region_id)
+    ) & (Q(person__ownerships__ended_on__isnull=True) | Q(person__ownerships__ended_on__gt=today))
+    return Q(person__anonymised_at__isnull=True) & (home | owns)
+
+
+def is_concerned(meeting: Meeting, user) -> bool:
+    """May this login see the meeting on their phone and sign themselves in?"""
+    if user is None or not user.is_authenticated:
+        return False
+    return meetings_concerning(user).filter(pk=meeting.pk).exists()
+
+
+def meetings_concerning(user):
+    """Meetings whose notice went out to this login: a seat they hold, a topic on the agenda they
+    reported or supported, an owners' assembly where they live or own — or where they signed in."""
+    from .topic_selectors import resident_places
+
+    if user is None or not user.is_authenticated:
+        return Meeting.objects.none()
+    places = resident_places(user)
+    q = (
+        Q(attendees__person__user=user)
+        | Q(attendees__user=user)
+        | Q(topics__supports__user=user)
+        | Q(topics__demand__reporter_user=user)
+    )
+    homes = sorted(places.compounds | places.communities)
+    if homes:
+        q |= Q(kind=Meeting.Kind.ASSEMBLY, region_id__in=homes)
+    ids = Meeting.objects.filter(q).values("pk")
+    return Meeting.objects.filter(pk__in=ids).exclude(status=S.PLANNED)
+
+
+def upcoming_at_place(place, limit: int = 20) -> list[Meeting]:
+    """Meetings ahead at a place whose notice went out (for the place's public page)."""
+    return list(
+        Meeting.objects.filter(
+            place=place,
+            status__in=[S.NOTIFIED, S.HELD],
+            starts_at__gte=timezone.now() - SIGN_IN_CLOSES,
+        )
+        .only("title", "kind", "starts_at", "status", "place_id")
+        .order_by("starts_at", "id")[:limit]
+    )
+
+
+def sign_in_open(meeting: Meeting, now=None) -> bool:
+    """Is the meeting on, so that those concerned may sign themselves in?"""
+    now = now or timezone.now()
+    if meeting.status not in (S.NOTIFIED, S.HELD):
+        return False
+    return meeting.starts_at - SIGN_IN_OPENS <= now <= meeting.starts_at + SIGN_IN_CLOSES
+
+
+def self_sign_in(meeting: Meeting, *, by) -> MeetingAttendee:
+    """A concerned resident signs in on their phone: once, while the meeting is on."""
+    with transaction.atomic():
+        locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
+        if not is_concerned(locked, by):
+            raise MeetingError(_("This meeting is not one you were asked to."), code="forbidden")
+        if not sign_in_open(locked):
+            raise MeetingError(
+                _("Sign-in opens half an hour before the meeting and closes four hours after it starts."),
+                code="closed",
+            )
+        person = getattr(by, "person", None)
+        mine = Q(user=by) | Q(person__user=by) if person is None else Q(user=by) | Q(person=person)
+        attendee = MeetingAttendee.objects.select_for_update().filter(mine, meeting=locked).first()
+        if attendee is None:
+            label = mask_name(person.name) if person is not None and person.name else by.get_username()
+            try:
+                with transaction.atomic():
+                    attendee = MeetingAttendee.objects.create(
+                        meeting=locked, person=person, user=by, label=label[:200]
+                    )
+            except IntegrityError:
+                attendee = MeetingAttendee.objects.select_for_update().filter(mine, meeting=locked).first()
+        if attendee.signed_in_at is not None:
+            raise MeetingError(_("You have signed in already."), code="twice")
+        attendee.signed_in_at, attendee.signed_in_by = timezone.now(), by
+        if attendee.user_id is None:
+            attendee.user = by
+        attendee.save(update_fields=["signed_in_at", "signed_in_by", "user"])
+        _event(locked, "sign_in", by, note=attendee.label)
+    return attendee
 
 
 def _tell_concerned(meeting: Meeting, by, *, cancelled: bool) -> None:
@@ -214,7 +358,8 @@ def _tell_concerned(meeting: Meeting, by, *, cancelled: bool) -> None:
             "when": when,
             "venue": meeting.venue,
         }
-    notify_many(concerned_users(meeting), text, exclude=by, kind="meeting", url=reverse("council:topics"))
+    url = reverse("council:meeting", args=[meeting.pk])
+    notify_many(concerned_users(meeting), text, exclude=by, kind="meeting", url=url)
 
 
 def sign_in(meeting: Meeting, *, by, attendee: MeetingAttendee | None = None, person=None, label: str = ""):

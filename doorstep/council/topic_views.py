@@ -254,6 +254,10 @@ def staff_topic(request, pk):
     ctx["can_vote"] = bool(ctx["actions"]) and t.stage in services.TABLE["vote"].sources
     ctx["matters"] = Vote.Matter.choices
     ctx["manage"] = services.can_manage(request.user, t)
+    if t.stage in (Topic.Stage.DECIDED, Topic.Stage.CARRYING_OUT):
+        from doorstep.projects.selectors import make_project_link
+
+        ctx["make_project"] = make_project_link(request.user, topic=t)
     ctx["rooms"] = (
         list(
             Dwelling.objects.filter(building=t.building_id, stairwell_unit=t.stairwell_unit).values_list(

@@ -296,3 +296,26 @@ def delivered_projects(compound_pk: int | None = None) -> QuerySet[Project]:
     if compound_pk:
         qs = qs.filter(Q(region_id=compound_pk) | Q(beneficiary_compounds=compound_pk)).distinct()
     return qs.order_by("-delivered_at", "-pk")
+
+
+def make_project_link(user, *, demand=None, topic=None) -> dict | None:
+    """For the staff page of a big-matter demand's case or a decided topic: the projects already
+    made from it, and the link that makes one (转为项目). None when the user may not make projects
+    of that place."""
+    from django.urls import reverse
+
+    from .services import can_manage
+
+    source = demand if demand is not None else topic
+    if source is None or source.region_id is None or not can_manage(user, source.region_id):
+        return None
+    if demand is not None:
+        needs = Q(needs__demand=demand)
+        url = reverse("projects:create") + f"?demand={demand.number}"
+    else:
+        needs = Q(needs__topic=topic)
+        if topic.demand_id:
+            needs |= Q(needs__demand_id=topic.demand_id)
+        url = reverse("projects:create") + f"?topic={topic.pk}"
+    projects = list(Project.objects.filter(needs).distinct().only("title", "status").order_by("pk")[:10])
+    return {"url": url, "projects": projects}

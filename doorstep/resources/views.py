@@ -98,6 +98,10 @@ def place(request, pk: int):
         "amap_uri": links.amap_uri(obj.lng, obj.lat, obj.name),
         "tianditu_uri": links.tianditu_uri(obj.lng, obj.lat),
     }
+    if obj.kind in (Place.Kind.PARLOUR, Place.Kind.DISCUSSION_CORNER):
+        from doorstep.council.meetings import upcoming_at_place
+
+        context["meetings"] = upcoming_at_place(obj)
     return render(request, "resources/place.html", context)
 
 

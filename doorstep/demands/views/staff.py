@@ -324,7 +324,13 @@ def _case_context(
         ("respond", _("Respond by"), case.respond_due, case.responded_at, cat.respond_unit),
         ("handle", _("Handle by"), case.handle_due, case.feedback_at or case.closed_at, cat.handle_unit),
     ]
+    make_project = None
+    if page.demand.triage == Demand.Triage.BIG:
+        from doorstep.projects.selectors import make_project_link
+
+        make_project = make_project_link(user, demand=page.demand)
     return {
+        "make_project": make_project,
         "p": page,
         "case": case,
         "demand": page.demand,
