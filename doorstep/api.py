@@ -8,7 +8,15 @@ api = NinjaAPI(
     title="doorstep API",
     version="1",
     urls_namespace="api",
-    description="春天里·家门口的服务 — territory, demands and cases.",
+    description=(
+        "春天里·家门口的服务 — territory, demands and cases.\n\n"
+        "Our pages call it with their session (and the CSRF token for changes); other systems with "
+        "an API key (`Authorization: Bearer` or `X-Api-Key`), which reads within its jurisdictions. "
+        "A key with the `cases` scope (a 12345 system) also makes these case moves as its service "
+        "account: `accept`, `feedback` and `verify` on the requests it filed itself, `sign`, "
+        "`return` and `feedback` on cases handed to it; every other move needs a person "
+        "(403 `key_cannot_act`)."
+    ),
 )
 
 api.add_router("/", "doorstep.demands.api.router")
