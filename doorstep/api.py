@@ -32,3 +32,5 @@ api.add_router("/", "doorstep.territory.api.router")
 api.add_router("/", "doorstep.demands.api_cases.router")
 # GET /api/v1/projects and /projects/{id}: projects with their ledger (doorstep/projects/api.py).
 api.add_router("/", "doorstep.projects.api.router")
+# GET/POST /api/v1/council/...: topics, meetings, my votes and ballots, announced results (doorstep/council/api.py).
+api.add_router("/", "doorstep.council.api.router")
