@@ -26,7 +26,7 @@ class JointActivity(TimeStampedModel):
         related_name="joint_activities",
         verbose_name=_("community"),
     )
-    title = models.CharField(_("title"), max_length=100)
+    title = models.CharField(_("activity title"), max_length=100)
     description = models.TextField(_("description"), blank=True)
     starts_at = models.DateTimeField(_("starts at"))
     place = models.ForeignKey(

@@ -68,9 +68,9 @@ class Expert(TimeStampedModel):
 class ConsultationRequest(TimeStampedModel):
     class Status(models.TextChoices):
         REQUESTED = "requested", _("requested")
-        ACCEPTED = "accepted", _("accepted")
-        VISITED = "visited", _("visited")
-        CLOSED = "closed", _("closed")
+        ACCEPTED = "accepted", _("accepted by the expert")
+        VISITED = "visited", _("visited by the expert")
+        CLOSED = "closed", _("consultation closed")
         DECLINED = "declined", _("declined")
 
     expert = models.ForeignKey(
@@ -165,7 +165,7 @@ class Observer(TimeStampedModel):
 
 class Suggestion(TimeStampedModel):
     class Status(models.TextChoices):
-        SUBMITTED = "submitted", _("submitted")
+        SUBMITTED = "submitted", _("suggestion submitted")
         FILED = "filed", _("filed as a demand")
         ADOPTED = "adopted", _("adopted")
         NOT_ADOPTED = "not_adopted", _("not adopted")
