@@ -19,3 +19,8 @@ urlpatterns = [
     path("teams/<str:action>/", views_teams.my_teams_action, name="my_teams_action"),
     path("staff/teams/", views_teams.staff_teams, name="staff_teams"),
 ]
+
+# Joint activities, talent pool, observers and training.
+from .urls_talent import urlpatterns as _talent_urls  # noqa: E402
+
+urlpatterns += _talent_urls
