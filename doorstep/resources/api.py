@@ -258,3 +258,7 @@ def api_figures(request, params: Query[FiguresIn]):
         "teams_by_kind": m.teams_by_kind,
         "team_members": m.team_members,
     }
+
+
+# Service orders (群众点单): their endpoints live beside, on this router.
+from . import api_orders  # noqa: E402, F401

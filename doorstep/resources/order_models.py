@@ -38,7 +38,10 @@ class ServiceOrder(TimeStampedModel):
         help_text=_("The community of the place: its staff and volunteer teams take the order."),
     )
     resident = models.ForeignKey(
-        "territory.Person", on_delete=models.PROTECT, related_name="service_orders", verbose_name=_("resident")
+        "territory.Person",
+        on_delete=models.PROTECT,
+        related_name="service_orders",
+        verbose_name=_("resident"),
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("ordered by")

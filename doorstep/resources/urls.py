@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views, views_riders, views_teams
+from . import views_orders as vo
 
 app_name = "resources"
 urlpatterns = [
@@ -18,6 +19,16 @@ urlpatterns = [
     path("teams/", views_teams.my_teams, name="my_teams"),
     path("teams/<str:action>/", views_teams.my_teams_action, name="my_teams_action"),
     path("staff/teams/", views_teams.staff_teams, name="staff_teams"),
+    path("orders/new/<int:service>/", vo.order_new, name="order_new"),
+    path("orders/", vo.my_orders, name="my_orders"),
+    path("orders/<int:pk>/", vo.my_order, name="my_order"),
+    path("orders/<int:pk>/<str:action>/", vo.my_order_action, name="my_order_action"),
+    path("orders/photo/<str:token>/<str:variant>/", vo.order_photo, name="order_photo"),
+    path("volunteer/orders/", vo.volunteer_orders, name="volunteer_orders"),
+    path("volunteer/orders/<int:pk>/", vo.volunteer_order, name="volunteer_order"),
+    path("volunteer/orders/<int:pk>/<str:action>/", vo.volunteer_order_action, name="volunteer_order_action"),
+    path("staff/orders/", vo.staff_orders, name="staff_orders"),
+    path("staff/orders/<int:pk>/", vo.staff_order, name="staff_order"),
 ]
 
 # Joint activities, talent pool, observers and training.
