@@ -140,3 +140,23 @@ def test_the_list_reads_a_constant_number_of_queries(
     with django_assert_max_num_queries(8):
         page = client.get(reverse("apikeys:list")).content.decode()
     assert page.count("1 / 1") == n
+
+
+def test_a_key_that_moves_cases_names_its_service_account_and_needs_the_read_scope(client, city, city_admin):
+    client.force_login(city_admin)
+    data = {
+        "name": "袁州区12345",
+        "client_kind": "hotline",
+        "jurisdictions": [city.county_a.pk],
+        "scopes": ["cases"],
+        "rate_per_minute": 30,
+    }
+    refused = client.post(reverse("apikeys:create"), data).content.decode()
+    assert "办理工单的密钥还需要读取权限" in refused and not ApiKey.objects.exists()
+    page = client.post(reverse("apikeys:create"), {**data, "scopes": ["read", "cases"]}).content.decode()
+    key = ApiKey.objects.get()
+    assert "服务账号“袁州区12345 (API)”" in page and key.account.is_active
+    assert "办理工单" in client.get(reverse("apikeys:list")).content.decode()
+    client.post(reverse("apikeys:revoke", args=[key.pk]))
+    key.account.refresh_from_db()
+    assert key.account.is_active is False
