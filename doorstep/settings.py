@@ -30,6 +30,9 @@ DOORSTEP_WEBHOOK_MAX_ATTEMPTS / DOORSTEP_WEBHOOK_BACKOFF_SECONDS / DOORSTEP_WEBH
                         webhook retries: at most 10 tries, waiting 30 s × 2^(n−1), at most 6 h
 DOORSTEP_WEBHOOK_TIMEOUT_SECONDS  a receiver must answer within this (10)
 DOORSTEP_WEBHOOKS_ALLOW_PRIVATE  allow webhook receivers on loopback/private addresses (false)
+DOORSTEP_ORDER_CLAIM_WORKING_DAYS / DOORSTEP_ORDER_DONE_WORKING_DAYS  a service order (群众点单) is to be taken
+                        within 1 and done within 3 working days; untaken ones are escalated by `doorstep worker`
+DOORSTEP_POINTS_ORDER   points a volunteer earns for a done service order (5)
 """
 
 import importlib.util
@@ -252,6 +255,11 @@ DOORSTEP_WEBHOOK_ROTATION_GRACE_HOURS = float(env("DOORSTEP_WEBHOOK_ROTATION_GRA
 # Receivers on loopback, private, link-local or multicast addresses are refused (SSRF) unless
 # this is true (doorstep/webhooks/addresses.py).
 DOORSTEP_WEBHOOKS_ALLOW_PRIVATE = env_bool("DOORSTEP_WEBHOOKS_ALLOW_PRIVATE", False)
+# Service orders (doorstep/resources/orders.py): working days to take and to finish an order, and
+# the points a volunteer earns for one.
+DOORSTEP_ORDER_CLAIM_WORKING_DAYS = int(env("DOORSTEP_ORDER_CLAIM_WORKING_DAYS") or 1)
+DOORSTEP_ORDER_DONE_WORKING_DAYS = int(env("DOORSTEP_ORDER_DONE_WORKING_DAYS") or 3)
+DOORSTEP_POINTS_ORDER = int(env("DOORSTEP_POINTS_ORDER") or 5)
 
 LOGGING = {
     "version": 1,

@@ -294,11 +294,7 @@ def meetings(request):
         .select_related("region", "place")
         .defer("region__boundary", "minutes", "agenda")
     )
-    upcoming = list(
-        qs.filter(starts_at__gte=now - services.SIGN_IN_CLOSES)
-        .exclude(status=Meeting.Status.CANCELLED)
-        .order_by("starts_at", "id")[:50]
-    )
+    upcoming = list(qs.filter(starts_at__gte=now - services.SIGN_IN_CLOSES).order_by("starts_at", "id")[:50])
     for m in upcoming:
         m.on_now = services.sign_in_open(m, now)
     past = list(qs.filter(starts_at__lt=now - services.SIGN_IN_CLOSES).order_by("-starts_at", "-id")[:10])

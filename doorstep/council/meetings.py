@@ -13,7 +13,7 @@ from datetime import timedelta
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -286,7 +286,13 @@ def meetings_concerning(user):
     if homes:
         q |= Q(kind=Meeting.Kind.ASSEMBLY, region_id__in=homes)
     ids = Meeting.objects.filter(q).values("pk")
-    return Meeting.objects.filter(pk__in=ids).exclude(status=S.PLANNED)
+    # Cancelled before its notice went out, a meeting was never theirs to know of.
+    noticed = MeetingEvent.objects.filter(meeting=OuterRef("pk"), action="notify")
+    return (
+        Meeting.objects.filter(pk__in=ids)
+        .alias(noticed=Exists(noticed))
+        .filter(Q(status__in=[S.NOTIFIED, S.HELD, S.MINUTED]) | Q(status=S.CANCELLED, noticed=True))
+    )
 
 
 def upcoming_at_place(place, limit: int = 20) -> list[Meeting]:

@@ -216,3 +216,16 @@ class VolunteerRoleAdmin(admin.ModelAdmin):
     """The list of volunteer roles riders may take on (city administrators)."""
 
     list_display = ("slug", "name")
+
+
+from .models import ServiceOrder  # noqa: E402
+
+
+@admin.register(ServiceOrder)
+class ServiceOrderAdmin(ReadOnly, ResourcesScope, ScopedAdmin):
+    """Service orders (群众点单), read only; the phone is not listed (the order pages mask it)."""
+
+    list_display = ("pk", "service", "status", "region", "created_at", "claim_due", "escalated_at", "rating")
+    list_filter = ("status",)
+    list_select_related = ("service", "region")
+    exclude = ("phone",)

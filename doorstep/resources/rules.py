@@ -22,8 +22,12 @@ ADMIN_RIGHTS: dict[str, dict[str, frozenset[str]]] = {
 for _kind in (K.ADMIN, K.SUBDISTRICT_STAFF, K.COMMUNITY_STAFF, K.GRID_WORKER, K.LEADER):
     for _label in ("resources.rider", "resources.checkin", "resources.pointentry", "resources.volunteerteam"):
         ADMIN_RIGHTS[_kind][_label] = V
+# Service orders: read only in the admin (moves go through the order pages and services).
+for _kind in (K.ADMIN, K.SUBDISTRICT_STAFF, K.COMMUNITY_STAFF, K.GRID_WORKER, K.LEADER):
+    ADMIN_RIGHTS[_kind]["resources.serviceorder"] = V
 # How each model reaches its region.
 REGION_PATHS = {
+    "resources.serviceorder": "region",
     "resources.place": "region",
     "resources.service": "place__region",
     "resources.placeevent": "place__region",

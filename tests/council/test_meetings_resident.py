@@ -276,3 +276,18 @@ def test_sign_in_outside_the_meeting_is_refused(t, client, status, shift, messag
     r = client.post(reverse("council:meeting_sign_in", args=[m.pk]), follow=True)
     assert message in r.content.decode()
     assert not MeetingAttendee.objects.filter(meeting=m).exists()
+
+
+@pytest.mark.parametrize(("noticed", "shown"), [(True, True), (False, False)])
+def test_a_cancelled_meeting_shows_only_to_those_told_of_it(t, client, noticed, shown):
+    m = convene(t, kind="assembly", topics=[], title="取消的业主大会")
+    if noticed:
+        meetings.transition(m, "notify", by=t.staff)
+    meetings.transition(m, "cancel", by=t.staff, note="暴雨改期")
+    client.force_login(t.owners["1-301"])
+    page = client.get(reverse("council:meetings")).content.decode()
+    assert ("取消的业主大会" in page) is shown and ("已取消" in page) is shown
+    r = client.get(reverse("council:meeting", args=[m.pk]))
+    assert r.status_code == (200 if shown else 404)
+    if shown:
+        assert "暴雨改期" in r.content.decode()
