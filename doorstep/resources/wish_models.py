@@ -24,10 +24,10 @@ from doorstep.core.pii import EncryptedTextField, mask_name, mask_phone
 
 class Wish(TimeStampedModel):
     class Status(models.TextChoices):
-        POSTED = "posted", _("posted")
+        POSTED = "posted", _("awaiting review")
         REVIEWED = "reviewed", _("reviewed")
-        PUBLISHED = "published", _("published")
-        CLAIMED = "claimed", _("claimed")
+        PUBLISHED = "published", _("on the wish wall")
+        CLAIMED = "claimed", _("claimed by a volunteer")
         FULFILLED = "fulfilled", _("fulfilled")
         THANKED = "thanked", _("thanked")
         REJECTED = "rejected", _("rejected")
@@ -160,6 +160,22 @@ class Wish(TimeStampedModel):
     @property
     def masked_address(self) -> str:
         return "****" if self.address else ""
+
+    @property
+    def masked_wish_text(self) -> str:
+        """The wish as posted with the names, phone and address in it masked (for staff lists)."""
+        text = self.wish_text
+        for value, masked in (
+            (self.beneficiary_name, self.masked_beneficiary),
+            (self.guardian_name, self.masked_guardian),
+            (self.guardian_phone, self.masked_guardian_phone),
+            (self.address, self.masked_address),
+        ):
+            if value:
+                text = text.replace(value, masked)
+        if self.beneficiary_name and len(self.beneficiary_name) >= 3:
+            text = text.replace(self.beneficiary_name[1:], "*" * (len(self.beneficiary_name) - 1))
+        return text
 
     @property
     def place_label(self) -> str:
