@@ -33,6 +33,7 @@ from doorstep.core.api import AUTH, READ_ERRORS, WRITE_ERRORS, ApiError, Session
 from doorstep.core.pii import mask_name
 from doorstep.territory.selectors import scope_for
 
+from . import meetings as meeting_services
 from . import result_sheet, selectors, services, topic_selectors
 from . import tally as tally_rules
 from . import topics as topic_services
@@ -525,16 +526,24 @@ def topic_move(request: HttpRequest, topic_id: int, body: CouncilMoveIn):
 
 
 def _meetings(request) -> QuerySet[Meeting]:
-    """The staff calendar's meetings: the caller's area (a key's jurisdictions)."""
+    """Meetings of the caller's staff area (a key's jurisdictions), and for a user also those the
+    resident pages show them (the notice reached them: a seat, a topic they reported or supported,
+    an owners' assembly where they live or own)."""
     who = caller(request)
     if who.user is not None:
+        mine = meeting_services.meetings_concerning(who.user)
         if who.user.is_superuser:
             return Meeting.objects.all()
         scope = scope_for(who.user)
         if scope.is_empty:
-            return Meeting.objects.none()
-        return scope.filter(Meeting.objects.all(), "region")
+            return mine
+        return scope.filter(Meeting.objects.all(), "region") | mine
     return who.scope.filter(Meeting.objects.all(), "region")
+
+
+def _staff_of(request, m: Meeting) -> bool:
+    user = caller(request).user
+    return user is not None and (user.is_superuser or scope_for(user).covers_region(m.region_id))
 
 
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
@@ -600,14 +609,20 @@ def _attendee_label(a: MeetingAttendee, staff: bool) -> str:
     summary="A meeting",
 )
 def meeting_detail(request: HttpRequest, meeting_id: int):
-    """A meeting: agenda and its topics, attendees and sign-in, decisions, minutes (read only)."""
+    """A meeting: agenda and its topics, attendees and sign-in (staff; keys with names masked),
+    decisions, minutes (read only)."""
     _check_id(meeting_id)
     m = _meetings(request).select_related("region").defer("region__boundary").filter(pk=meeting_id).first()
     if m is None:
         raise _not_found()
-    staff = caller(request).user is not None
+    who = caller(request)
+    staff = _staff_of(request, m)
+    # Staff see who is expected and who came; a key sees seats with names masked; a resident's
+    # page shows no list of attendees, and neither does this.
     attendees = (
         MeetingAttendee.objects.filter(meeting=m).select_related("organization", "person").order_by("id")
+        if staff or who.user is None
+        else []
     )
     return {
         **_meeting_row(m),

@@ -234,7 +234,16 @@ def test_staff_list_meetings_of_their_area_by_date_and_read_one(t, topic, django
     # the outsider's area, a resident and a key of another community: nothing
     assert session(t.outsider).get(f"{API}/meetings").json()["count"] == 0
     assert session(t.outsider).get(f"{API}/meetings/{m.pk}").status_code == 404
-    assert session(t.owners["1-101"]).get(f"{API}/meetings/{m.pk}").status_code == 404
+    # a planned meeting's notice has not gone out: the topic's reporter does not see it yet
+    reporter = session(t.reporter)
+    assert reporter.get(f"{API}/meetings/{m.pk}").status_code == 404
+    meetings.transition(m, "notify", by=t.staff)
+    assert [row["id"] for row in reporter.get(f"{API}/meetings").json()["items"]] == [m.pk]
+    mine = reporter.get(f"{API}/meetings/{m.pk}").json()
+    assert mine["agenda"].startswith("一、听取业主意见") and mine["attendees"] == []
+    # an owner not concerned (no seat, did not report or support the topic) sees nothing
+    assert session(t.owners["1-302"]).get(f"{API}/meetings").json()["count"] == 0
+    assert session(t.owners["1-302"]).get(f"{API}/meetings/{m.pk}").status_code == 404
     key = {"HTTP_X_API_KEY": key_for(t.city.community_b)}
     assert staff.get(f"{API}/meetings/{m.pk}", **key).status_code in (404,)
     ours = session(t.staff).get(f"{API}/meetings/{m.pk}", HTTP_X_API_KEY=key_for(t.city.community_a))
