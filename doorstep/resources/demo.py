@@ -179,6 +179,10 @@ def build_demo_places(scale: str | None = None) -> DemoPlaces:
                 hours=every_day("08:00-20:00"),
                 services_list=RED_SERVICES[:3],
             )
+    if community is not None:
+        from .orders import build_demo_orders
+
+        build_demo_orders(community)  # a few service orders (群众点单) from the demo resident
     if scale == "seed":
         _seed_scale(city)
     places = _in_city(city)
@@ -267,6 +271,9 @@ def _delete_people_rows(city: Region) -> None:
     )
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {PointEntry._meta.db_table} WHERE id IN ({sql})", params)
+    from .order_models import ServiceOrder
+
+    ServiceOrder.objects.filter(region__in=ids).delete()  # service orders and their events, photos
     TeamMember.objects.filter(team__region__in=ids).delete()
     VolunteerTeam.objects.filter(region__in=ids).delete()
     Rider.volunteer_roles.through.objects.filter(rider__in=riders).delete()

@@ -919,3 +919,58 @@ def order_figures(region: Region | int, start: date, end: date) -> OrderFigures:
         average_rating=round(float(avg), 2) if avg is not None else None,
         on_time=row["on_time"],
     )
+
+
+# --- the demo city -------------------------------------------------------------------------------
+
+
+def build_demo_orders(community: Region | None) -> int:
+    """`doorstep demo`: a few service orders in 宜阳社区 from the demo resident — one waiting, one
+    dispatched to the errands team, one to a member of it — if there are none yet. Returns how
+    many were made."""
+    from django.contrib.auth import get_user_model
+
+    if community is None or ServiceOrder.objects.filter(region=community).exists():
+        return 0
+    User = get_user_model()
+    resident = User.objects.filter(username="demo-resident").first()
+    staff = User.objects.filter(username="demo-community").first()
+    person = own_person(resident)
+    services = list(
+        Service.objects.filter(
+            Q(place__region=community) | Q(place__region__parent=community), current_services_q()
+        ).order_by("pk")[:3]
+    )
+    if person is None or staff is None or not services:
+        return 0
+    with translation.override(settings.LANGUAGE_CODE):
+        team = VolunteerTeam.objects.filter(region=community, kind=VolunteerTeam.Kind.ERRANDS).first()
+        if team is None:
+            from .teams import team_create
+
+            team = team_create(staff, name="宜阳跑腿办", kind=VolunteerTeam.Kind.ERRANDS, region=community)
+        member = TeamMember.objects.filter(team=team, left_on__isnull=True).first()
+        if member is None:
+            helper = (
+                Person.objects.filter(
+                    home_region__parent=community, anonymised_at__isnull=True, user__isnull=True
+                )
+                .exclude(pk=person.pk)
+                .order_by("pk")
+                .first()
+            )
+            if helper is None:
+                return 0
+            from .teams import team_join
+
+            member = team_join(staff, team, person=helper)
+        where = {"address": "都市春天小区 3栋 1单元"}
+        needs = ("帮忙取一下药店的药，送到家里", "家里水龙头漏水，想请人看看", "帮老人代缴本月电费")
+        made = [
+            place_order(resident, service=s, need=n, phone=person.phone or "13800000000", **where)
+            for s, n in zip(services * 3, needs, strict=False)
+        ]
+        if len(made) >= 3:
+            dispatch(made[1], by=staff, team=team.pk)
+            dispatch(made[2], by=staff, member=member.pk)
+    return len(made)
