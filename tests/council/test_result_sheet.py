@@ -166,3 +166,29 @@ def test_the_sheet_takes_the_same_queries_whatever_the_size(client, world, djang
         assert text.count("3栋-") == len(owners)
         counts.append((len(public), len(staff)))
     assert counts[0] == counts[1]
+
+
+@pytest.mark.parametrize(
+    ("matter", "needs", "not_in"),
+    [
+        ("1", ["三分之二以上", "过半数"], "四分之三"),
+        ("5", ["三分之二以上", "过半数"], "四分之三"),  # using the maintenance funds: ordinary
+        ("9", ["三分之二以上", "过半数"], "四分之三"),
+        ("6", ["三分之二以上", "四分之三以上"], "过半数"),  # raising them: major
+        ("7", ["三分之二以上", "四分之三以上"], "过半数"),
+        ("8", ["三分之二以上", "四分之三以上"], "过半数"),
+        ("279", ["全体利害关系业主一致同意", "第二百七十九条"], "三分之二"),
+    ],
+)
+def test_the_sheet_states_the_thresholds_of_the_matter(matter, needs, not_in):
+    """Civil Code art. 278 ¶2: 2/3 turnout for every item, 3/4 consent for items 6–8, more than
+    half for the others; art. 279: every interested owner."""
+    from doorstep.council.models import Vote
+    from doorstep.council.result_sheet import matter_text, thresholds
+    from doorstep.council.tally import matter_kind
+
+    vote = Vote(matter=matter, title="x")
+    text = "".join(thresholds(vote, str(matter_kind(matter)))) + matter_text(vote)
+    for phrase in needs:
+        assert phrase in text, (matter, phrase)
+    assert not_in not in text
