@@ -1,6 +1,7 @@
 """schemathesis against our OpenAPI: generated requests to every operation of /api/v1/, sent to
 the WSGI app in this process (the test database, a small city with cases), as a logged-in desk
-worker (session and CSRF token) and as an API key. No answer may be a 5xx, and every documented
+worker (session and CSRF token), as a read-only API key and as a key that moves its own
+transfers (scope "cases"). No answer may be a 5xx, and every documented
 answer must match its schema. Path parameters are, half of the time, a real case number or
 region/grid code so that the authorized paths (reads and the case moves) run, not only 404s.
 
@@ -15,6 +16,10 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+
+from doorstep.demands.models import Case
+from doorstep.open311 import keys
+from doorstep.open311.models import Submission
 
 from .clients import CSRF, key_for
 
@@ -63,12 +68,20 @@ def test_generated_requests_get_no_5xx_and_match_the_schema(w, client, keep_conn
 
     known = _world(w)
     client.force_login(w.community_staff)
+    # A 12345 system's key that may move cases: its own transfers are among the known cases.
+    key, raw = keys.create_key(
+        name="12345平台", jurisdictions=[w.county], scopes=["read", "cases"], rate_per_minute=100000
+    )
+    for number in known["number"][:3]:
+        demand = Case.objects.get(number=number).demand
+        Submission.objects.create(demand=demand, key=key, token=f"t{demand.pk:031d}")
     callers = {
         "session": {
             "headers": {"X-CSRFToken": CSRF},
             "cookies": {"sessionid": client.cookies["sessionid"].value, "csrftoken": CSRF},
         },
         "key": {"headers": {"X-Api-Key": key_for(w.county, rate=100000)}, "cookies": {}},
+        "cases key": {"headers": {"X-Api-Key": raw}, "cookies": {}},
     }
     schema = schemathesis.openapi.from_dict(api.get_openapi_schema())
     checks = _checks()
