@@ -15,7 +15,7 @@ from doorstep.territory.people.admin_scope import ScopedAdmin, ScopedInline
 from doorstep.territory.people.selectors import scope_for_kinds
 
 from . import rules, services
-from .models import CheckIn, Place, PlaceEvent, PointEntry, Rider, Service, VolunteerRole, VolunteerTeam
+from .models import CheckIn, Place, PlaceEvent, PointEntry, Rider, Service, VolunteerRole, VolunteerTeam, Wish
 
 
 class ResourcesScope:
@@ -216,6 +216,29 @@ class VolunteerRoleAdmin(admin.ModelAdmin):
     """The list of volunteer roles riders may take on (city administrators)."""
 
     list_display = ("slug", "name")
+
+
+@admin.register(Wish)
+class WishAdmin(ReadOnly, ResourcesScope, ScopedAdmin):
+    """Micro-wishes, read only and without the beneficiary's personal information (the staff
+    desk at /resources/staff/wishes/ shows it masked and logs every reveal)."""
+
+    list_display = ("pk", "status", "category", "community", "compound", "public_text", "claimed_at")
+    list_filter = ("status", "category")
+    list_select_related = ("community", "compound")
+    fields = (
+        "status",
+        "category",
+        "group",
+        "community",
+        "compound",
+        "public_text",
+        "published_at",
+        "claimed_at",
+        "fulfilled_at",
+        "thanked_at",
+        "reject_reason",
+    )
 
 
 from .models import ServiceOrder  # noqa: E402

@@ -257,8 +257,20 @@ def api_figures(request, params: Query[FiguresIn]):
         "teams": m.teams,
         "teams_by_kind": m.teams_by_kind,
         "team_members": m.team_members,
+        "wishes": _wish_figures(region, params.start, params.end),
     }
+
+
+def _wish_figures(region, start, end) -> dict:
+    from dataclasses import asdict
+
+    from .wishes import wish_figures
+
+    return asdict(wish_figures(region, start, end))
 
 
 # Service orders (群众点单): their endpoints live beside, on this router.
 from . import api_orders  # noqa: E402, F401
+
+# Micro-wishes (微心愿): their endpoints live beside, on this router.
+from . import api_wishes  # noqa: E402, F401

@@ -180,6 +180,10 @@ def build_demo_places(scale: str | None = None) -> DemoPlaces:
                 services_list=RED_SERVICES[:3],
             )
     if community is not None:
+        from .wishes import build_demo_wishes
+
+        build_demo_wishes(community, compound)
+    if community is not None:
         from .orders import build_demo_orders
 
         build_demo_orders(community)  # a few service orders (群众点单) from the demo resident
@@ -271,6 +275,9 @@ def _delete_people_rows(city: Region) -> None:
     )
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {PointEntry._meta.db_table} WHERE id IN ({sql})", params)
+    from .wish_models import Wish
+
+    Wish.objects.filter(community__in=ids).delete()  # micro-wishes and their event rows
     from .order_models import ServiceOrder
 
     ServiceOrder.objects.filter(region__in=ids).delete()  # service orders and their events, photos

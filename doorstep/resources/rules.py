@@ -22,12 +22,16 @@ ADMIN_RIGHTS: dict[str, dict[str, frozenset[str]]] = {
 for _kind in (K.ADMIN, K.SUBDISTRICT_STAFF, K.COMMUNITY_STAFF, K.GRID_WORKER, K.LEADER):
     for _label in ("resources.rider", "resources.checkin", "resources.pointentry", "resources.volunteerteam"):
         ADMIN_RIGHTS[_kind][_label] = V
+# Micro-wishes: read only, for the staff who manage them (the admin never shows the beneficiary).
+for _kind in (K.ADMIN, K.SUBDISTRICT_STAFF, K.COMMUNITY_STAFF):
+    ADMIN_RIGHTS[_kind]["resources.wish"] = V
 # Service orders: read only in the admin (moves go through the order pages and services).
 for _kind in (K.ADMIN, K.SUBDISTRICT_STAFF, K.COMMUNITY_STAFF, K.GRID_WORKER, K.LEADER):
     ADMIN_RIGHTS[_kind]["resources.serviceorder"] = V
 # How each model reaches its region.
 REGION_PATHS = {
     "resources.serviceorder": "region",
+    "resources.wish": "community",
     "resources.place": "region",
     "resources.service": "place__region",
     "resources.placeevent": "place__region",

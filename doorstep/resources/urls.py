@@ -2,6 +2,7 @@ from django.urls import path
 
 from . import views, views_riders, views_teams
 from . import views_orders as vo
+from . import views_wishes as vw
 
 app_name = "resources"
 urlpatterns = [
@@ -29,6 +30,16 @@ urlpatterns = [
     path("volunteer/orders/<int:pk>/<str:action>/", vo.volunteer_order_action, name="volunteer_order_action"),
     path("staff/orders/", vo.staff_orders, name="staff_orders"),
     path("staff/orders/<int:pk>/", vo.staff_order, name="staff_order"),
+    path("wishes/", vw.wall, name="wishes_wall"),
+    path("wishes/post/", vw.post, name="wish_post"),
+    path("wishes/mine/", vw.mine, name="wishes_mine"),
+    path("wishes/<int:pk>/claim/", vw.claim, name="wish_claim"),
+    path("wishes/<int:pk>/photo/", vw.photo, name="wish_photo"),
+    path("wishes/mine/<int:pk>/<str:action>/", vw.mine_action, name="wish_mine_action"),
+    path("staff/wishes/", vw.staff_list, name="staff_wishes"),
+    path("staff/wishes/<int:pk>/", vw.staff_detail, name="staff_wish"),
+    path("staff/wishes/<int:pk>/reveal/", vw.staff_reveal, name="staff_wish_reveal"),
+    path("staff/wishes/<int:pk>/<str:action>/", vw.staff_action, name="staff_wish_action"),
 ]
 
 # Joint activities, talent pool, observers and training.
