@@ -174,3 +174,7 @@ def member_figures(region: Region | int, start: date, end: date) -> MemberFigure
     )
     result.team_members = TeamMember.objects.filter(in_team).aggregate(n=Count("person", distinct=True))["n"]
     return result
+
+
+# Talent pool, observers, training and joint activities (seed.md §2–3) live with their services.
+from .talent import TalentFigures, talent_figures  # noqa: E402, F401

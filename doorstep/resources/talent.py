@@ -229,37 +229,35 @@ def transition(
 # --- reads ---------------------------------------------------------------------------------------
 
 
-def experts_visible(user) -> QuerySet[Expert]:
-    """Experts serving in the user's area, with their open requests counted (one query)."""
-    return (
-        scope_for_kinds(user, READ_KINDS)
-        .filter(Expert.objects.all())
-        .select_related("person", "region")
-        .defer("region__boundary")
-        .annotate(
-            open_requests=Count(
-                "requests", filter=Q(requests__status__in=[S.REQUESTED, S.ACCEPTED, S.VISITED])
-            )
-        )
-    )
-
-
-def experts_for(user) -> QuerySet[Expert]:
-    """Experts the user's communities may ask: serving in or above the area."""
-    scope = scope_for_kinds(user, WRITE_KINDS)
-    qs = (
-        Expert.objects.filter(left_on__isnull=True)
-        .select_related("person", "region")
-        .defer("region__boundary")
-    )
+def _in_or_above(user, kinds) -> list[int] | None:
+    """Regions of the user's area and the regions above it (None: everything)."""
+    scope = scope_for_kinds(user, kinds)
     if scope.everything:
-        return qs
+        return None
     ids = set(scope.region_ids)
     for region in Region.objects.filter(pk__in=scope.region_ids, level=Region.Level.COMMUNITY).defer(
         "boundary"
     ):
         ids |= {r.pk for r in region.ancestors()}
-    return qs.filter(region__in=sorted(ids))
+    return sorted(ids)
+
+
+def _serving(user, kinds) -> QuerySet[Expert]:
+    ids = _in_or_above(user, kinds)
+    qs = Expert.objects.select_related("person", "region").defer("region__boundary")
+    return qs if ids is None else qs.filter(region__in=ids)
+
+
+def experts_visible(user) -> QuerySet[Expert]:
+    """Experts serving the user's area (or above it), with their open requests counted (one query)."""
+    return _serving(user, READ_KINDS).annotate(
+        open_requests=Count("requests", filter=Q(requests__status__in=[S.REQUESTED, S.ACCEPTED, S.VISITED]))
+    )
+
+
+def experts_for(user) -> QuerySet[Expert]:
+    """Experts the user's communities may ask: serving in or above the area."""
+    return _serving(user, WRITE_KINDS).filter(left_on__isnull=True)
 
 
 def requests_visible(user) -> QuerySet[ConsultationRequest]:
