@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from doorstep.webhooks import addresses, services
+from doorstep.webhooks import addresses, sending, services
 from doorstep.webhooks.models import Attempt, Delivery, Subscriber
 from tests import factories
 from tests.demands.factories import LoopWorld
@@ -143,3 +143,12 @@ def test_the_address_actually_reached_is_checked_as_well(receiver, settings):
     with pytest.raises(addresses.Refused, match="127.0.0.1"):
         addresses.check_peer(sock, "hooks.yichun.example")
     assert sock.fileno() == -1  # closed
+
+
+def test_a_send_that_lands_on_loopback_is_cut_before_anything_is_sent(receiver, settings, monkeypatch):
+    """The name check passed (as a rebinding name would), the connection reached 127.0.0.1."""
+    settings.DOORSTEP_WEBHOOKS_ALLOW_PRIVATE = False
+    monkeypatch.setattr(addresses, "refusal", lambda url, **kw: None)
+    outcome = sending.post(receiver.url, b"{}", {"Content-Type": "application/json"}, 2)
+    assert outcome.refused and not outcome.ok and "127.0.0.1" in outcome.error
+    assert receiver.received == []
