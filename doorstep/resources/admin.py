@@ -252,3 +252,6 @@ class ServiceOrderAdmin(ReadOnly, ResourcesScope, ScopedAdmin):
     list_filter = ("status",)
     list_select_related = ("service", "region")
     exclude = ("phone",)
+
+
+from . import admin_talent  # noqa: E402, F401  (joint activities, talent pool, observers, training)

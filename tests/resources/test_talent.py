@@ -211,3 +211,30 @@ def test_expert_page_and_outsider(client, city, staff, expert):
     client.force_login(factories.user("nobody"))
     assert client.get(reverse("resources:staff_experts")).status_code == 403
     assert client.get(reverse("resources:consultation", args=[req.pk])).status_code == 404
+
+
+def test_admin_lists_only_the_area_read_only(client, city, staff, expert):
+    from django.contrib.auth import get_user_model
+
+    mine = talent.consultation_request(staff, expert=expert, community=city.community_a, topic="本区咨询")
+    other_staff = factories.role("community_staff", city.community_b)
+    far = talent.expert_add(
+        other_staff, person=factories.person("锦律师"), kind="lawyer", region=city.community_b
+    )
+    theirs = talent.consultation_request(
+        other_staff, expert=far, community=city.community_b, topic="外区咨询"
+    )
+    get_user_model().objects.filter(pk=staff.pk).update(is_staff=True)
+    client.force_login(staff)
+    listing = client.get(reverse("admin:resources_consultationrequest_changelist"))
+    assert listing.status_code == 200 and "本区咨询" in listing.text and "外区咨询" not in listing.text
+    assert (
+        client.get(reverse("admin:resources_consultationrequest_change", args=[mine.pk])).status_code == 200
+    )
+    assert (
+        client.get(reverse("admin:resources_consultationrequest_change", args=[theirs.pk])).status_code == 404
+    )
+    assert (
+        client.post(reverse("admin:resources_consultationrequest_change", args=[mine.pk]), {}).status_code
+        == 403
+    )
