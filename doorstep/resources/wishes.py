@@ -168,7 +168,7 @@ ACTION_LABELS = {
     "publish": gettext_lazy("Published on the wish wall"),
     "reject": gettext_lazy("Rejected"),
     "withdraw": gettext_lazy("Withdrawn"),
-    "claim": gettext_lazy("Claimed"),
+    "claim": gettext_lazy("Claimed by a volunteer"),
     "release": gettext_lazy("Claim released"),
     "fulfil": gettext_lazy("Fulfilled"),
     "thank": gettext_lazy("Thanks recorded"),
