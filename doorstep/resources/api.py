@@ -230,7 +230,10 @@ class FiguresIn(Schema):
 @router.get("/resources/figures", auth=AUTH, response={200: dict, **READ_ERRORS}, summary="Resources figures")
 def api_figures(request, params: Query[FiguresIn]):
     """seed.md §2 counts for a region's subtree over [start, end]: stations and services, riders
-    and check-ins, members reported and teams. 404 for a region outside the caller's scope."""
+    and check-ins, members reported and teams. 404 for a region outside the caller's scope.
+    `talent`: experts in the pool (and by kind), consultations and visits,
+    observers, suggestions made, adopted and not adopted, training sessions and trainees (distinct
+    people who attended), joint activities held, their attendance and the units that held one."""
     from doorstep.territory.models import Region
 
     from . import figures
@@ -258,7 +261,20 @@ def api_figures(request, params: Query[FiguresIn]):
         "teams_by_kind": m.teams_by_kind,
         "team_members": m.team_members,
         "wishes": _wish_figures(region, params.start, params.end),
+        "talent": _talent_figures(region, params.start, params.end),
     }
+
+
+def _talent_figures(region, start, end) -> dict:
+    """Experts, consultations, observers and suggestions, training, joint activities (seed.md §2–3)."""
+    from dataclasses import asdict
+
+    from .talent import talent_figures
+
+    f = talent_figures(region, start, end)
+    out = asdict(f)
+    out.pop("start"), out.pop("end")
+    return {"experts": f.experts, **out}
 
 
 def _wish_figures(region, start, end) -> dict:

@@ -159,3 +159,14 @@ def test_figures_read_a_fixed_number_of_queries(world, django_assert_max_num_que
     with django_assert_max_num_queries(10):
         f = talent_figures(world.city, *JUNE)
     assert f.not_adopted == 1 and f.units_active == 1 and f.experts_by_kind["lawyer"] == 1
+
+
+def test_figures_over_the_api(client, world):
+    client.force_login(factories.role("community_staff", world.community_a))
+    q = {"region": world.county_a.code, "start": "2025-06-01", "end": "2025-06-30"}
+    assert client.get("/api/v1/resources/figures", q).status_code == 404  # above the staff's area
+    client.force_login(factories.role("admin", world.city))
+    data = client.get("/api/v1/resources/figures", q).json()["talent"]
+    assert (data["experts"], data["consultations"], data["visits"], data["observers"]) == (2, 1, 1, 2)
+    assert (data["suggestions"], data["adopted"], data["trainees"], data["activities_held"]) == (3, 1, 2, 1)
+    assert data["experts_by_kind"] == {"lawyer": 1, "planner": 1}
