@@ -405,6 +405,8 @@ def _review(wish: Wish, by, data: dict) -> str:
 def _claim(wish: Wish, by, data: dict, person: Person | None) -> str:
     if person is None:
         raise PermissionDenied(_("Your login is not linked to a person: ask your community."))
+    if wish.for_self and wish.posted_by_id == by.pk:
+        raise ValidationError(_("A wish you posted yourself is for others to claim."))
     team = org = None
     if data.get("team"):
         team = (

@@ -7,6 +7,7 @@ import json
 from io import BytesIO
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from PIL import Image
@@ -276,6 +277,9 @@ def test_the_poster_thanks_after_fulfilment(city, people):
     wish = wishes.post_wish(people.volunteer_user, region=city.compound_a, **CHILD)
     wishes.transition(wish, "review", by=people.staff, public_text=PUBLIC_TEXT, **DELIVERY)
     wishes.transition(wish, "publish", by=people.staff)
+    with pytest.raises(ValidationError) as exc:
+        wishes.transition(wish, "claim", by=people.volunteer_user)  # one's own wish is for others
+    assert exc.value.messages == ["自己提交的心愿请由他人认领。"]
     wishes.transition(wish, "claim", by=people.other_user)
     wishes.transition(wish, "fulfil", by=people.other_user, note="送到了")
     res = client(people.volunteer_user).post(
