@@ -50,8 +50,10 @@ def _places(user) -> list[Place]:
     )
 
 
-def _person(user, name: str, phone: str) -> Person:
-    """A person of the user's area by mobile number; someone new with a name is added."""
+def _person(user, name: str, phone: str, region_id: int) -> Person:
+    """A person of the user's area by mobile number; someone new with a name is added (only by
+    staff who may write in `region_id`, so a refused action leaves no one behind)."""
+    activities.check_scope(user, region_id)
     try:
         phone = normalize_phone((phone or "").strip())
     except ValidationError:
@@ -133,7 +135,12 @@ def staff_activity(request, pk: int):
                 activities.cancel(request.user, activity, request.POST.get("reason", ""))
                 messages.success(request, _("The activity was cancelled."))
             elif action == "signup":
-                person = _person(request.user, request.POST.get("name", ""), request.POST.get("phone", ""))
+                person = _person(
+                    request.user,
+                    request.POST.get("name", ""),
+                    request.POST.get("phone", ""),
+                    activity.community_id,
+                )
                 activities.signup(request.user, activity, person=person)
                 messages.success(request, _("%(name)s was signed up.") % {"name": person.masked_name})
             else:
@@ -209,7 +216,7 @@ def staff_experts(request):
                 if region is None:
                     raise ValidationError({"region": [_("Choose the area the expert serves.")]})
                 talent.check_scope(request.user, region.pk)
-                with_person = _person(request.user, form.get("name", ""), form.get("phone", ""))
+                with_person = _person(request.user, form.get("name", ""), form.get("phone", ""), region.pk)
                 expert = talent.expert_add(
                     request.user,
                     person=with_person,
@@ -314,7 +321,7 @@ def staff_observers(request):
                 if grid is None:
                     raise ValidationError({"grid": [_("Choose the grid.")]})
                 talent.check_scope(request.user, grid.community_id)
-                person = _person(request.user, form.get("name", ""), form.get("phone", ""))
+                person = _person(request.user, form.get("name", ""), form.get("phone", ""), grid.community_id)
                 observers.appoint(request.user, person=person, grid=grid)
                 messages.success(
                     request, _("%(name)s was appointed observer.") % {"name": person.masked_name}
@@ -431,7 +438,12 @@ def staff_training_session(request, pk: int):
     if request.method == "POST":
         try:
             if request.POST.get("action") == "enrol":
-                person = _person(request.user, request.POST.get("name", ""), request.POST.get("phone", ""))
+                person = _person(
+                    request.user,
+                    request.POST.get("name", ""),
+                    request.POST.get("phone", ""),
+                    session.region_id,
+                )
                 training.enrol(request.user, session, person)
                 messages.success(request, _("%(name)s was enrolled.") % {"name": person.masked_name})
             elif request.POST.get("action") == "attendance":

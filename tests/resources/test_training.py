@@ -113,3 +113,24 @@ def test_pages(client, city, staff, django_assert_max_num_queries):
     assert client.get(reverse("resources:staff_training_session", args=[s.pk])).status_code == 404
     r = client.post(reverse("resources:staff_training_session", args=[s.pk]), {"action": "attendance"})
     assert r.status_code == 404 and s.enrolments.filter(attended=True).count() == 3
+
+
+def test_a_reader_cannot_enrol_and_leaves_no_one_behind(client, city, staff):
+    from doorstep.territory.models import Person
+
+    s = session(staff, city.community_a)
+    reader = factories.role("grid_worker", city.community_a)
+    client.force_login(reader)
+    assert client.get(reverse("resources:staff_training_session", args=[s.pk])).status_code == 200
+    people = Person.objects.count()
+    r = client.post(
+        reverse("resources:staff_training_session", args=[s.pk]),
+        {"action": "enrol", "phone": "13700009999", "name": "新人"},
+    )
+    assert r.status_code == 400 and "您无权管理辖区以外的事项。" in r.text
+    assert Person.objects.count() == people and not s.enrolments.exists()
+    r = client.post(
+        reverse("resources:staff_training_session", args=[s.pk]),
+        {"action": "enrol", "phone": "12", "name": "x"},
+    )
+    assert r.status_code == 400 and Person.objects.count() == people
