@@ -347,3 +347,23 @@ def test_figures_api_counts_wishes_in_scope(city, people):
         "children_fulfilled": 1,
     }
     assert client(people.outsider_staff).get("/api/v1/resources/figures", q).status_code == 404
+
+
+def test_the_admin_lists_wishes_read_only_without_the_beneficiary(city, people):
+    wish = published(city, people)
+    for user in (people.staff, people.outsider_staff):
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+    own = client(people.staff)
+    listing = own.get("/admin/resources/wish/")
+    assert listing.status_code == 200 and PUBLIC_TEXT in listing.content.decode()
+    page = own.get(f"/admin/resources/wish/{wish.pk}/change/")
+    assert page.status_code == 200
+    assert_no_secrets(page.content.decode())
+    assert "王小明想要" not in page.content.decode()
+    other = client(people.outsider_staff)
+    assert PUBLIC_TEXT not in other.get("/admin/resources/wish/").content.decode()
+    assert other.get(f"/admin/resources/wish/{wish.pk}/change/").status_code in (302, 403, 404)
+    before = snapshot()
+    other.post(f"/admin/resources/wish/{wish.pk}/delete/", {"post": "yes"})
+    assert snapshot() == before
