@@ -189,7 +189,7 @@ def render_pdf(facts: dict) -> bytes:
     from reportlab.lib.units import mm
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
     if FONT not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(UnicodeCIDFont(FONT))
@@ -198,7 +198,7 @@ def render_pdf(facts: dict) -> bytes:
     body = ParagraphStyle("body", fontName=FONT, fontSize=9.5, leading=14, wordWrap="CJK")
     small = ParagraphStyle("small", parent=body, fontSize=8.5, leading=12)
     head = ParagraphStyle("head", parent=body, fontSize=16, leading=22, alignment=1)
-    h2 = ParagraphStyle("h2", parent=body, fontSize=11.5, leading=18, spaceBefore=6)
+    h2 = ParagraphStyle("h2", parent=body, fontSize=11.5, leading=16, spaceBefore=4)
 
     def p(text, style=body):
         if isinstance(text, list | tuple):
@@ -231,7 +231,7 @@ def render_pdf(facts: dict) -> bytes:
                 if f["staff"]
                 else _("Copy for public posting")
             )
-            + f" · {f['number']}",
+            + f"　{f['number']}",
             ParagraphStyle("ver", parent=small, alignment=1),
         ),
         Spacer(1, 4 * mm),
@@ -265,7 +265,7 @@ def render_pdf(facts: dict) -> bytes:
         table(
             [["", _("Exclusive area (square metres)"), _("Owners (head-count)")]]
             + [
-                [s["label"], f"{s['area']} · {s['share_area']}", f"{s['headcount']} · {s['share_headcount']}"]
+                [s["label"], f"{s['area']}／{s['share_area']}", f"{s['headcount']}／{s['share_headcount']}"]
                 for s in f["shares"]
             ]
             + [[_("Consent as counted"), f["consent_area"], f["consent_headcount"]]],
@@ -298,28 +298,33 @@ def render_pdf(facts: dict) -> bytes:
                 [34 * mm, 34 * mm, 26 * mm, width - 94 * mm],
             ),
         ]
-    story += [
-        Spacer(1, 6 * mm),
-        p(
-            _(
-                "Owners who consider the decision harms their lawful rights may ask the people's court "
-                "to revoke it (Civil Code art. 280)."
-            ),
-            small,
-        ),
-        Spacer(1, 8 * mm),
-        p(_("Members of the owners' committee (signatures): ____________________________________")),
-        Spacer(1, 8 * mm),
-        p(_("Owners' committee (seal)                    Date: ______ year ____ month ____ day")),
-    ]
+    # The closing block (art. 280 notice, signatures, seal) never splits across pages.
+    story.append(
+        KeepTogether(
+            [
+                Spacer(1, 3 * mm),
+                p(
+                    _(
+                        "Owners who consider the decision harms their lawful rights may ask the people's court "
+                        "to revoke it (Civil Code art. 280)."
+                    ),
+                    small,
+                ),
+                Spacer(1, 5 * mm),
+                p(_("Members of the owners' committee (signatures): ____________________________________")),
+                Spacer(1, 5 * mm),
+                p(_("Owners' committee (seal)                    Date: ______ year ____ month ____ day")),
+            ]
+        )
+    )
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(
         buffer,
         pagesize=A4,
         leftMargin=18 * mm,
         rightMargin=18 * mm,
-        topMargin=16 * mm,
-        bottomMargin=16 * mm,
+        topMargin=14 * mm,
+        bottomMargin=14 * mm,
         title=f["title"],
         invariant=1,
     )
