@@ -106,10 +106,12 @@ def _key_account(who: Caller):
     from doorstep.open311 import keys
 
     key = who.key
+    m = _CASE_MOVE.match(getattr(who.request, "path", "") or "")
+    if m is None:  # not a case move (a vote, a post, "my" pages): always a person
+        raise ApiError(403, "key_cannot_act", _("An API key cannot do this: a person has to."))
     if "cases" not in key.scopes:
         raise ApiError(403, "scope_missing", _("This API key may read but not change cases."))
-    m = _CASE_MOVE.match(getattr(who.request, "path", "") or "")
-    if m is None or m["action"] not in keys.CASE_MOVES:
+    if m["action"] not in keys.CASE_MOVES:
         raise ApiError(403, "key_cannot_act", _("An API key cannot make this move: a person has to."))
     case = who.scope.filter(Case.objects.filter(number=m["number"]), "region").only(
         "pk", "demand_id", "assignee_id"

@@ -199,3 +199,15 @@ def test_the_migration_gives_existing_keys_their_accounts(w):
     assert list(Role.objects.filter(user=key.account).values_list("kind", "region", "active")) == [
         ("grid_worker", w.county.pk, True)
     ]
+
+
+@pytest.mark.parametrize("scopes", [("read",), ("read", "cases")])
+def test_outside_the_case_moves_a_key_never_acts(w, rf, scopes):
+    """Other routers ask `require_user()` for a vote, a post or "my" page: a key is no person."""
+    from doorstep.core.api import ApiError, Caller
+
+    key, _ = hotline(w.county, scopes=scopes)
+    who = Caller(key=key, request=rf.post("/api/v1/council/topics/1/support"))
+    with pytest.raises(ApiError) as refused:
+        who.require_user()
+    assert (refused.value.status, refused.value.code) == (403, "key_cannot_act")
