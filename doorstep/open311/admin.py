@@ -61,6 +61,12 @@ class ApiKeyForm(forms.ModelForm):
             level__lte=Region.Level.SUBDISTRICT
         ).order_by("code")
 
+    def clean_scopes(self):
+        try:
+            return keys.clean_scopes(self.cleaned_data["scopes"])
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.message_dict.get("scopes") or exc.messages) from None
+
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(CityAdminOnly, admin.ModelAdmin):

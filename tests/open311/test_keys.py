@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from doorstep.open311 import keys
 from doorstep.open311.models import ApiKey, ApiKeyUse
+from doorstep.territory.models import Role
 from tests import factories
 
 from .helpers import error_json, error_xml, url
@@ -174,3 +175,29 @@ def test_others_cannot_open_the_key_admin(client, key_a, kind):
     key = key_a[0]
     assert client.get(reverse("admin:open311_apikey_change", args=[key.pk])).status_code in {302, 403}
     assert client.get(reverse("admin:open311_apikeyuse_changelist")).status_code in {302, 403}
+
+
+def test_changing_a_key_in_the_admin_moves_its_service_account_along(client, place, key_a):
+    key, _ = key_a
+    admin = staff(factories.role("admin", place.city, username="cityadmin"))
+    client.force_login(admin)
+    url = reverse("admin:open311_apikey_change", args=[key.pk])
+    form = {
+        "name": key.name,
+        "client_kind": key.client_kind,
+        "contact": "",
+        "jurisdictions": [place.county_a.pk, place.county_b.pk],
+        "rate_per_minute": 60,
+    }
+    refused = client.post(url, {**form, "scopes": ["cases"]})
+    assert refused.status_code == 200 and "办理工单的密钥还需要读取权限" in refused.content.decode()
+    key.refresh_from_db()
+    assert key.scopes == ["read", "submit"]
+    assert client.post(url, {**form, "scopes": ["read", "cases"]}).status_code == 302
+    key.refresh_from_db()
+    assert key.scopes == ["cases", "read"]
+    roles = Role.objects.filter(user=key.account)
+    assert {(r.kind, r.region_id, r.active) for r in roles} == {
+        ("grid_worker", place.county_a.pk, True),
+        ("grid_worker", place.county_b.pk, True),
+    }
