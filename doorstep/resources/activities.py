@@ -340,14 +340,16 @@ class UnitMonth:
 
 
 def month_view(user, community: Region, month: date) -> list[UnitMonth]:
-    """Every co-building unit of the community and its joint activities of the month: which held
-    their monthly activity and which did not (two queries)."""
+    """Every co-building unit of the community (registered in it, or having held a joint activity
+    with it before) and its joint activities of the month: which held their monthly activity and
+    which did not (three queries)."""
     check_scope(user, community.pk, READ_KINDS)
     ids = sorted(subtree_ids(community))
+    partners = JointActivity.objects.filter(community=community, cancelled_at__isnull=True).values("unit")
     units = {
         u.pk: UnitMonth(u)
         for u in Organization.objects.filter(
-            kind=Organization.Kind.CO_BUILDING_UNIT, region__in=ids
+            Q(region__in=ids) | Q(pk__in=partners), kind=Organization.Kind.CO_BUILDING_UNIT
         ).order_by("name", "pk")
     }
     lo, hi = month_bounds(month)
@@ -357,7 +359,7 @@ def month_view(user, community: Region, month: date) -> list[UnitMonth]:
         )
     ):
         row = units.get(a.unit_id)
-        if row is None:  # a unit of elsewhere that came to this community
+        if row is None:  # a cancelled activity of a unit met nowhere else
             row = units[a.unit_id] = UnitMonth(Organization.objects.get(pk=a.unit_id))
         row.activities.append(a)
     return list(units.values())
