@@ -487,10 +487,19 @@ def _services():
 
 def _doc(action: str) -> dict:
     """Summary and responses of a move's endpoint (its description names the source statuses)."""
+    from doorstep.open311.keys import CASE_MOVES
+
     t = TABLE[action]
+    if action in CASE_MOVES:
+        which = " or ".join(
+            {"own": "cases it filed", "handed": "cases handed to it"}[w] for w in sorted(CASE_MOVES[action])
+        )
+        who = f"A logged-in user, or an API key with the `cases` scope on {which}."
+    else:
+        who = "Needs a logged-in user (not a key)."
     return {
         "summary": f"Case: {action.replace('_', ' ')}",
-        "description": f"Allowed from: {', '.join(sorted(t.sources))}. Needs a logged-in user (not a key).",
+        "description": f"Allowed from: {', '.join(sorted(t.sources))}. {who}",
         "response": {200: MovedOut, **WRITE_ERRORS},
     }
 
