@@ -262,6 +262,22 @@ def api_figures(request, params: Query[FiguresIn]):
         "team_members": m.team_members,
         "wishes": _wish_figures(region, params.start, params.end),
         "talent": _talent_figures(region, params.start, params.end),
+        "orders": _order_figures(region, params.start, params.end),
+    }
+
+
+def _order_figures(region, start, end) -> dict:
+    """Service orders (群众点单): placed, completed, rated, average stars, share done on time."""
+    from .orders import order_figures
+
+    f = order_figures(region, start, end)
+    return {
+        "placed": f.placed,
+        "completed": f.completed,
+        "rated": f.rated,
+        "average_rating": f.average_rating,
+        "on_time": f.on_time,
+        "on_time_share": f.on_time_share,
     }
 
 

@@ -136,3 +136,28 @@ def test_the_api_needs_a_login_and_the_csrf_token(w):
     )
     assert res.status_code == 403 and res.json()["code"] == "csrf_failed"
     assert not ServiceOrder.objects.exists()
+
+
+def test_figures_answer_the_orders_of_a_region_and_period(w):
+    o = w.order()
+    orders.claim(o, by=w.vol)
+    orders.done(o, by=w.vol, note="好了")
+    orders.rate(o, by=w.resident, stars=4)
+    w.order()
+    from django.utils import timezone
+
+    today = timezone.localdate().isoformat()
+    res = Api(w.staff).get(f"/resources/figures?region={w.city.community_a.code}&start={today}&end={today}")
+    assert res.status_code == 200, res.content
+    assert res.json()["orders"] == {
+        "placed": 2,
+        "completed": 1,
+        "rated": 1,
+        "average_rating": 4.0,
+        "on_time": 1,
+        "on_time_share": 1.0,
+    }
+    outside = Api(w.other_staff).get(
+        f"/resources/figures?region={w.city.community_a.code}&start={today}&end={today}"
+    )
+    assert outside.status_code == 404
