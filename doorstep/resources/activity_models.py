@@ -67,7 +67,10 @@ class ActivitySignup(models.Model):
         JointActivity, on_delete=models.PROTECT, related_name="signups", verbose_name=_("joint activity")
     )
     person = models.ForeignKey(
-        "territory.Person", on_delete=models.PROTECT, related_name="activity_signups", verbose_name=_("person")
+        "territory.Person",
+        on_delete=models.PROTECT,
+        related_name="activity_signups",
+        verbose_name=_("person"),
     )
     signed_at = models.DateTimeField(_("signed up at"), auto_now_add=True)
     withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)

@@ -128,6 +128,9 @@ class ExpertVisit(models.Model):
         verbose_name_plural = _("expert visits")
         ordering = ["visited_on", "pk"]
 
+    def __str__(self) -> str:
+        return f"{self.visited_on:%Y-%m-%d} {self.outcome}"
+
 
 class Observer(TimeStampedModel):
     person = models.ForeignKey(
@@ -264,7 +267,10 @@ class TrainingSession(TimeStampedModel):
 
 class TrainingEnrolment(models.Model):
     session = models.ForeignKey(
-        TrainingSession, on_delete=models.PROTECT, related_name="enrolments", verbose_name=_("training session")
+        TrainingSession,
+        on_delete=models.PROTECT,
+        related_name="enrolments",
+        verbose_name=_("training session"),
     )
     person = models.ForeignKey(
         "territory.Person", on_delete=models.PROTECT, related_name="trainings", verbose_name=_("person")
