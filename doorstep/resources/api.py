@@ -301,8 +301,5 @@ def _wish_figures(region, start, end) -> dict:
     return asdict(wish_figures(region, start, end))
 
 
-# Service orders (群众点单): their endpoints live beside, on this router.
-from . import api_orders  # noqa: E402, F401
-
-# Micro-wishes (微心愿): their endpoints live beside, on this router.
-from . import api_wishes  # noqa: E402, F401
+# Service orders (群众点单) and micro-wishes (微心愿): their endpoints live beside, on this router.
+from . import api_orders, api_wishes  # noqa: E402, F401

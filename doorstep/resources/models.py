@@ -172,12 +172,10 @@ class PlaceEvent(models.Model):
 
 
 # Riders and the points ledger live in their own modules (split by sub-domain).
+from .activity_models import ActivitySignup, JointActivity  # noqa: E402, F401, I001
 from .order_models import OrderEvent, OrderPhoto, ServiceOrder  # noqa: E402, F401
 from .point_models import LedgerIsAppendOnly, PointEntry  # noqa: E402, F401
 from .rider_models import CheckIn, Rider, RiderEvent, VolunteerRole  # noqa: E402, F401
-from .team_models import TeamMember, VolunteerTeam  # noqa: E402, F401
-from .wish_models import Wish, WishEvent  # noqa: E402, F401, I001
-from .activity_models import ActivitySignup, JointActivity  # noqa: E402, F401, I001
 from .talent_models import (  # noqa: E402, F401, I001
     ConsultationEvent,
     ConsultationRequest,
@@ -189,3 +187,5 @@ from .talent_models import (  # noqa: E402, F401, I001
     TrainingEnrolment,
     TrainingSession,
 )
+from .team_models import TeamMember, VolunteerTeam  # noqa: E402, F401
+from .wish_models import Wish, WishEvent  # noqa: E402, F401, I001
