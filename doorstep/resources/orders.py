@@ -949,7 +949,14 @@ def build_demo_orders(community: Region | None) -> int:
             from .teams import team_create
 
             team = team_create(staff, name="宜阳跑腿办", kind=VolunteerTeam.Kind.ERRANDS, region=community)
-        member = TeamMember.objects.filter(team=team, left_on__isnull=True).first()
+        # The demo volunteer's login joins the team, so the demo can take an order to its end.
+        volunteer = own_person(User.objects.filter(username="demo-volunteer").first())
+        member = TeamMember.objects.filter(team=team, left_on__isnull=True, person=volunteer).first()
+        if member is None and volunteer is not None:
+            from .teams import team_join
+
+            member = team_join(staff, team, person=volunteer)
+        member = member or TeamMember.objects.filter(team=team, left_on__isnull=True).first()
         if member is None:
             helper = (
                 Person.objects.filter(

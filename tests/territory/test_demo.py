@@ -359,14 +359,20 @@ def test_login_details(demo):
     assert not resident.is_staff and not resident.roles.exists()
     assert resident.person.home_region.name == "都市春天小区"
     assert resident.person.ownerships.filter(dwelling__building__compound__name="都市春天小区").exists()
-    assert [login.username for login in demo.logins] == [u for u, _k, _w in LOGINS] + ["demo-resident"]
+    volunteer = User.objects.get(username="demo-volunteer")
+    assert not volunteer.is_staff and not volunteer.roles.exists()
+    assert volunteer.person.home_region.name == "都市春天小区" and volunteer.person != resident.person
+    assert [login.username for login in demo.logins] == [u for u, _k, _w in LOGINS] + [
+        "demo-resident",
+        "demo-volunteer",
+    ]
 
 
 def test_running_again_duplicates_nothing(demo):
     again = build_demo("demo")
     assert not again.built
     assert again.counts == demo.counts
-    assert User.objects.filter(username__startswith="demo-").count() == 9
+    assert User.objects.filter(username__startswith="demo-").count() == 10
 
 
 def test_command_prints_summary_and_logins(demo, settings):
@@ -378,7 +384,7 @@ def test_command_prints_summary_and_logins(demo, settings):
     assert DEMO_PASSWORD in text
     for username, _kind, _where in LOGINS:
         assert username in text
-    assert "demo-resident" in text
+    assert "demo-resident" in text and "demo-volunteer" in text
 
 
 def _fingerprint():

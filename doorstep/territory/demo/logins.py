@@ -33,7 +33,7 @@ Kind = Role.Kind
 @dataclass(frozen=True)
 class Login:
     username: str
-    role: str  # Role.Kind value, or "resident"
+    role: str  # Role.Kind value, or "resident" / "volunteer" (PEOPLE)
     display_name: str
     where: str  # the region the role is held over, shown in the table
 
@@ -49,9 +49,12 @@ LOGINS = (
     ("demo-property", Kind.PROPERTY_STAFF, "物业公司员工（演示）"),
     ("demo-committee", Kind.COMMITTEE_MEMBER, "都市春天小区业委会委员（演示）"),
     ("demo-resident", "resident", "都市春天小区居民（演示）"),
+    ("demo-volunteer", "volunteer", "宜阳跑腿办志愿者（演示）"),
 )
+# Logins of people, not staff: no role, no admin, the resident pages only.
+PEOPLE = ("resident", "volunteer")
 USERNAMES = tuple(username for username, _k, _n in LOGINS)
-ROLE_LABEL = dict(Kind.choices) | {"resident": _("resident")}
+ROLE_LABEL = dict(Kind.choices) | {"resident": _("resident"), "volunteer": _("volunteer")}
 
 
 def ensure_logins() -> list[Login]:
@@ -95,6 +98,18 @@ def ensure_logins() -> list[Login]:
         .order_by("pk")
         .first()
     )
+    # The volunteer (the errands team's member in the demo's service orders): another household
+    # head of the compound, on no committee.
+    volunteer = (
+        HouseholdMember.objects.filter(
+            relation=HouseholdMember.Relation.HEAD, household__dwelling__building__compound=dushi
+        )
+        .exclude(person_id__in=committee_people)
+        .exclude(person_id=resident.person_id if resident else None)
+        .select_related("person")
+        .order_by("pk")
+        .first()
+    )
 
     # (region, organisation, grid, person) per role.
     places = {
@@ -107,6 +122,7 @@ def ensure_logins() -> list[Login]:
         Kind.PROPERTY_STAFF: (dushi, service.company if service else None, None, None),
         Kind.COMMITTEE_MEMBER: (dushi, committee, None, _person(committee_people[1:2])),
         "resident": (dushi, None, None, resident.person if resident else None),
+        "volunteer": (dushi, None, None, volunteer.person if volunteer else None),
     }
     hashed = None
     rows = []
@@ -119,10 +135,10 @@ def ensure_logins() -> list[Login]:
                 username=username,
                 display_name=display,
                 password=hashed,
-                is_staff=kind != "resident",
+                is_staff=kind not in PEOPLE,
                 is_superuser=kind == Kind.ADMIN,
             )
-        if kind != "resident":
+        if kind not in PEOPLE:
             Role.objects.get_or_create(
                 user=user, kind=kind, region=region, defaults={"organization": org, "grid": role_grid}
             )
