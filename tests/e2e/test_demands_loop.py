@@ -60,6 +60,7 @@ def test_a_report_walks_from_the_phone_to_closure_and_rating(phone, page, place)
         ],
     )
     phone.wait_for_selector("#rp-thumbs li img")
+    phone.locator("#rp-map").scroll_into_view_if_needed()  # the top bar may push it below the fold
     box = phone.locator("#rp-map").bounding_box()
     phone.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     phone.wait_for_selector("#rp-nearby .rp-place")

@@ -40,6 +40,7 @@ def describe(page, text):
 
 
 def tap_map_centre(phone):
+    phone.locator("#rp-map").scroll_into_view_if_needed()  # the top bar may push it below the fold
     box = phone.locator("#rp-map").bounding_box()
     phone.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     phone.wait_for_selector("#rp-nearby .rp-place")
